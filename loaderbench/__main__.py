@@ -1,0 +1,5 @@
+import sys
+
+from loaderbench.cli import main
+
+sys.exit(main())

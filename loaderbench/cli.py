@@ -1,0 +1,172 @@
+"""Command line: parses arguments and dispatches; the work lives in harness/ and results/.
+
+Exit codes: 0 done, 1 a gate found a regression (or --strict saw a failed scenario),
+2 bad input (one line on stderr naming the problem and the fix; --debug for a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from loaderbench.errors import UsageError
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    return p
+
+
+def add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a suite and print its comparison table",
+                       parents=[common()])
+    p.add_argument("--suite", default="quick", help="shipped suite name or path to a TOML file")
+    p.add_argument("--loaders", type=_csv, help="only these loaders (comma-separated)")
+    p.add_argument("--device", type=str, help="cpu, cuda, mps or auto; several with commas")
+    p.add_argument("--out", type=Path, help="result file (default: loaderbench-results/…)")
+    p.add_argument("--data", type=Path, help="a folder of Parquet files instead of generated data")
+    p.add_argument("--repeats", type=int, help="fresh processes per scenario")
+    p.add_argument("--steps", type=int, help="measured steps per scenario (after warmup)")
+    p.add_argument("--epochs", type=int, help="whole epochs per scenario instead of steps")
+    p.add_argument("--no-check", action="store_true", help="skip the value check")
+    p.add_argument("--no-calibrate", action="store_true", help="skip the machine calibration")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any scenario failed")
+    add_table_options(p)
+
+
+def add_table_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", default="github", help="table format (tabulate's names)")
+    p.add_argument("--baseline", help="loader that speedups are relative to")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from loaderbench.harness import devices
+    from loaderbench.harness.progress import display
+    from loaderbench.harness.session import RunRequest, execute
+    from loaderbench.results.tables import check_format, render
+
+    check_format(args.format)
+    for name in ("repeats", "steps", "epochs"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1")
+    request = RunRequest(args.suite, args.loaders,
+                         tuple(devices.parse_list(args.device)) if args.device else None,
+                         args.out, args.data, args.repeats, args.steps, args.epochs,
+                         not args.no_check, not args.no_calibrate)
+    with display(args.quiet) as progress:
+        run, out = execute(request, progress)
+    print(render(run, args.format, args.baseline))
+    counts = {k: sum(s.status == k for s in run.scenarios) for k in ("ok", "failed", "skipped")}
+    print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped; "
+          f"results: {out}", file=sys.stderr)
+    return 1 if args.strict and counts["failed"] else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from loaderbench.results.store import load
+    from loaderbench.results.tables import render
+
+    print(render(load(args.file), args.format, args.baseline))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from loaderbench.loaders import get, names
+    from loaderbench.loaders.base import options_doc
+    from loaderbench.scenarios.suite import shipped
+
+    print("loaders:")
+    for name in names():
+        cls = get(name)
+        summary = ((cls.__module__ and sys.modules[cls.__module__].__doc__) or "").strip()
+        print(f"  {name:16s} {summary.splitlines()[0] if summary else ''}")
+        opts = ", ".join(f"{k}={v}" for k, v in options_doc(cls.Options).items())
+        print(f"  {'':16s} options: {opts}")
+    print("suites:")
+    for name, description in shipped().items():
+        print(f"  {name:16s} {description}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset, open_data
+
+    table = {k: v for k, v in vars(args).items() if k in DatasetSpec.__dataclass_fields__
+             and v is not None}
+    spec = DatasetSpec(**table)
+    path = ensure_dataset(spec, args.root)
+    source = open_data(path)
+    print(path)
+    print(f"{source.rows:,} rows in {len(source.files)} files; {len(source.roles.numeric)} "
+          f"numeric, {len(source.roles.categorical)} categorical features", file=sys.stderr)
+    return 0
+
+
+def add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="generate (or find in the cache) the synthetic dataset",
+                       parents=[common()])
+    for name in ("rows", "dates", "files_per_date", "numeric", "categorical", "filler",
+                 "row_group_size", "classes", "seed"):
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int)
+    p.add_argument("--nan-fraction", dest="nan_fraction", type=float)
+    p.add_argument("--null-fraction", dest="null_fraction", type=float)
+    p.add_argument("--root", type=Path, help="parent folder (default: the cache)")
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    import json
+
+    from loaderbench.harness import devices
+    from loaderbench.results import environment
+
+    print(json.dumps({**environment.collect(), **devices.describe()}, indent=2, sort_keys=True))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = Parser(prog="loaderbench", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    add_run(sub)
+    r = sub.add_parser("report", help="print the table of a saved result file",
+                       parents=[common()])
+    r.add_argument("file", type=Path)
+    add_table_options(r)
+    sub.add_parser("list", help="list loaders and shipped suites", parents=[common()])
+    add_data(sub)
+    sub.add_parser("env", help="print this machine's fingerprint", parents=[common()])
+    return p
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": cmd_run, "report": cmd_report, "list": cmd_list, "data": cmd_data, "env": cmd_env,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as err:
+        if args.debug:
+            raise
+        print(f"loaderbench: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("loaderbench: interrupted; finished scenarios are in the result file",
+              file=sys.stderr)
+        return 130

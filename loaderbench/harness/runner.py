@@ -1,0 +1,161 @@
+"""Runs a list of scenarios: each repeat in a fresh process, results saved after each one.
+
+The result file is rewritten atomically after every scenario, so a crash, a timeout or
+Ctrl-C never loses what finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import loaderbench
+from loaderbench.harness import devices
+from loaderbench.harness.prepare import Prepared
+from loaderbench.harness.worker import Job, base_result
+from loaderbench.loaders import get as get_loader
+from loaderbench.loaders.base import build_options
+from loaderbench.results import environment
+from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
+from loaderbench.results.stats import step_metrics
+from loaderbench.results.store import save
+from loaderbench.scenarios.scenario import Scenario
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+CALIBRATION_TIMEOUT_S = 600
+
+
+def validate(scenarios: Sequence[Scenario]) -> None:
+    """Fail fast (UsageError) on an unknown loader or option, before anything runs."""
+    for s in scenarios:
+        build_options(get_loader(s.loader).Options, s.options, s.loader)
+
+
+def resolve_devices(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    return [replace(s, device=devices.resolve(s.device)) for s in scenarios]
+
+
+def child_env() -> dict[str, str]:
+    """The worker must import this very loaderbench, installed or not."""
+    env = dict(os.environ)
+    root = str(Path(loaderbench.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+@dataclass(frozen=True)
+class Spawned:
+    returncode: int | None
+    log: str
+
+
+def spawn(module: str, args: Sequence[str], timeout: float, log_path: Path) -> Spawned:
+    """Run `python -m module args` in its own process group; kill the group on timeout."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
+                                stderr=subprocess.STDOUT, env=child_env(),
+                                start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            code = None
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+    return Spawned(code, log_path.read_text(errors="replace")[-4000:])
+
+
+def run_job(job: Job, workdir: Path) -> ScenarioResult:
+    stem = f"{uuid.uuid4().hex[:12]}-r{job.repeat}"
+    job_path, out_path = workdir / f"{stem}.job.json", workdir / f"{stem}.out.json"
+    job_path.write_text(json.dumps(job.to_dict()))
+    done = spawn("loaderbench.harness.worker", [str(job_path), str(out_path)],
+                 job.scenario.timeout_s, workdir / f"{stem}.log")
+    if out_path.exists():
+        return ScenarioResult.from_dict(json.loads(out_path.read_text()))
+    if done.returncode is None:
+        why = f"timed out after {job.scenario.timeout_s:g} s (raise timeout_s in the suite)"
+    else:
+        tail = " | ".join(done.log.strip().splitlines()[-3:])
+        why = f"worker process exited with code {done.returncode}: {tail}"
+    return base_result(job.scenario, "failed", why)
+
+
+def merge(results: Sequence[ScenarioResult], row_bytes: int) -> ScenarioResult:
+    """Repeats of one scenario -> one result whose steps carry their repeat index."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    bad = next((r for r in results if r.status != "ok"), None)
+    steps = StepSamples.concat([r.steps for r in results])
+    timing = {**first.timing, "epoch_s": [e for r in results for e in r.timing.get("epoch_s", [])],
+              "setup_s": [r.timing.get("setup_s") for r in results]}
+    resources = {**first.resources, "peak_rss_mib": max(r.resources.get("peak_rss_mib", 0)
+                                                        for r in results)}
+    out = (bad or first).with_(steps=steps, timing=timing, resources=resources)
+    return out.with_(metrics=step_metrics(steps, row_bytes)) if len(steps) else out
+
+
+def run_scenario(s: Scenario, prepared: Prepared, workdir: Path) -> ScenarioResult:
+    results = []
+    for repeat in range(s.repeats):
+        job = Job(s, repeat, str(prepared.source.root), str(prepared.preprocessor_path),
+                  prepared.n_classes)
+        results.append(run_job(job, workdir))
+        if results[-1].status == "skipped":
+            break
+    return merge(results, 4 * (len(prepared.source.roles.features)) + 16)
+
+
+def calibrate(prepared: Prepared, batch_bytes: int, device_names: list[str],
+              workdir: Path) -> dict:
+    out = workdir / "calibration.json"
+    args = [str(prepared.source.root), str(batch_bytes), json.dumps(device_names), str(out)]
+    done = spawn("loaderbench.harness.calibration", args, CALIBRATION_TIMEOUT_S,
+                 workdir / "calibration.log")
+    if out.exists():
+        return json.loads(out.read_text())
+    return {"error": f"calibration failed (exit {done.returncode}): "
+                     f"{' | '.join(done.log.strip().splitlines()[-2:])}"}
+
+
+def new_run(suite: str, prepared: Prepared) -> RunResult:
+    env = {**environment.collect(), **devices.describe()}
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return RunResult(created=created, env=env, suite=suite, dataset=prepared.describe(),
+                     tool={"name": "loaderbench", "version": loaderbench.__version__,
+                           "argv": sys.argv[1:]})
+
+
+def run_all(run: RunResult, scenarios: Sequence[Scenario], prepared: Prepared, out: Path,
+            progress: Progress | None = None, calibrate_batch_bytes: int | None = None
+            ) -> RunResult:
+    """Calibrate once, run every scenario, save after each; return the finished run."""
+    with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
+        workdir = Path(tmp)
+        if calibrate_batch_bytes:
+            names = sorted({s.device for s in scenarios})
+            run = replace(run, calibration=calibrate(prepared, calibrate_batch_bytes, names,
+                                                     workdir))
+            save(run, out)
+        for i, s in enumerate(scenarios):
+            if progress:
+                progress(f"{s.name} [{s.device}]", i, len(scenarios))
+            run = run.with_scenario(run_scenario(s, prepared, workdir))
+            save(run, out)
+        if progress:
+            progress("done", len(scenarios), len(scenarios))
+    return run

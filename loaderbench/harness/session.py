@@ -1,0 +1,67 @@
+"""A whole `loaderbench run`: pick scenarios, prepare data, calibrate, run, save."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from loaderbench.harness import runner
+from loaderbench.harness.prepare import prepare
+from loaderbench.harness.runner import Progress
+from loaderbench.loaders import get as get_loader
+from loaderbench.results.schema import RunResult
+from loaderbench.results.store import check_writable
+from loaderbench.scenarios import suite as suites
+from loaderbench.scenarios.scenario import Scenario
+
+DEFAULT_OUT_DIR = Path("loaderbench-results")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    suite: str = "quick"
+    loaders: tuple[str, ...] | None = None
+    devices: tuple[str, ...] | None = None
+    out: Path | None = None
+    data: Path | None = None
+    repeats: int | None = None
+    steps: int | None = None
+    epochs: int | None = None
+    check_values: bool = True
+    calibrate: bool = True
+
+
+def default_out(suite_name: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return DEFAULT_OUT_DIR / f"{Path(suite_name).stem}-{stamp}.json"
+
+
+def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
+    """The scenarios to run, every name and option checked before any work starts."""
+    for name in request.loaders or ():
+        get_loader(name)
+    suite = suites.load(request.suite)
+    overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
+                 "check_values": None if request.check_values else False}
+    chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
+    runner.validate(chosen)
+    return suite, tuple(runner.resolve_devices(chosen))
+
+
+def typical_batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> int:
+    sizes = Counter(int(s.options.get("batch_size", 4096)) for s in scenarios)
+    return sizes.most_common(1)[0][0] * (4 * n_features + 16)
+
+
+def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:
+    suite, scenarios = plan(request)
+    out = request.out or default_out(request.suite)
+    check_writable(out)
+    prepared = prepare(suite.dataset, request.data)
+    run = runner.new_run(suite.name, prepared)
+    batch_bytes = typical_batch_bytes(scenarios, len(prepared.source.roles.features))
+    run = runner.run_all(run, scenarios, prepared, out, progress,
+                         batch_bytes if request.calibrate else None)
+    return run, out

@@ -1,0 +1,45 @@
+"""The loader registry: a plain dict of built-ins plus the entry-point group
+``loaderbench.loaders`` for third-party loaders (``name = "package.module:LoaderClass"``).
+
+Modules are imported only when a loader is asked for, so listing names stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+from loaderbench.errors import UsageError
+
+if TYPE_CHECKING:
+    from loaderbench.loaders.base import Loader
+
+ENTRY_POINT_GROUP = "loaderbench.loaders"
+
+BUILTIN: dict[str, str] = {
+    "rowwise": "loaderbench.loaders.rowwise:RowwiseLoader",
+    "vectorized": "loaderbench.loaders.vectorized:VectorizedLoader",
+}
+
+
+def _plugins() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def registry() -> dict[str, str]:
+    """Every loader name and where it lives; built-ins win over a plugin of the same name."""
+    return {**_plugins(), **BUILTIN}
+
+
+def names() -> list[str]:
+    return list(registry())
+
+
+def get(name: str) -> type[Loader]:
+    """The loader class registered under `name`; a UsageError names the known ones."""
+    where = registry().get(name)
+    if where is None:
+        raise UsageError(f"unknown loader {name!r}; known loaders: {', '.join(names())}")
+    module, _, attr = where.partition(":")
+    return getattr(importlib.import_module(module), attr)

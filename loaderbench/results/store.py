@@ -1,0 +1,83 @@
+"""Reading and writing result files: atomic, sorted keys, strict JSON, schema-checked."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from loaderbench.errors import UsageError
+from loaderbench.results.schema import SCHEMA_VERSION, RunResult
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no inf/NaN: such a float becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(_finite(data), sort_keys=True, allow_nan=False, separators=(",", ":"))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, flush it to disk, then rename over."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(run: RunResult, path: Path) -> None:
+    write_atomic(path, dumps(run.to_dict()))
+
+
+def load(path: Path | str) -> RunResult:
+    """Read a result file; a UsageError (exit 2) names what is wrong with it."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"result file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"result file {path} is not readable JSON ({err})") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise UsageError(f"{path} is not a loaderbench result file (no schema_version)")
+    version = data["schema_version"]
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise UsageError(f"{path} has schema version {version}; this loaderbench reads up to "
+                         f"{SCHEMA_VERSION}: upgrade loaderbench")
+    try:
+        return RunResult.from_dict(data)
+    except (TypeError, ValueError, KeyError) as err:
+        raise UsageError(f"{path} is a damaged result file ({err})") from None
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work when the result file could not be written."""
+    folder = Path(path).parent
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a folder; give a file name such as {path}/run.json")
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UsageError(f"cannot create folder {folder} for --out ({err.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write to {folder}: choose another --out")

@@ -1,0 +1,62 @@
+"""Scenario: one thing to measure — a loader with its options, on a device, with a step."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from loaderbench.errors import UsageError
+
+DEVICES = ("cpu", "cuda", "mps", "auto")
+TRANSFERS = ("auto", "pageable", "pin")
+STEP_PATTERN = re.compile(r"^(mlp|none|(sleep|spin):\d+(\.\d+)?)$")
+
+
+def check_step(step: str) -> str:
+    """Training steps: mlp, none, sleep:MS (releases the GIL), spin:MS (holds it)."""
+    if not STEP_PATTERN.match(step):
+        raise UsageError(f"unknown training step {step!r}; use mlp, none, sleep:MS or spin:MS "
+                         "(MS in milliseconds, e.g. sleep:5)")
+    return step
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Frozen: a scenario is what was asked for; its outcome is a ScenarioResult."""
+
+    name: str
+    loader: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    step: str = "mlp"
+    steps: int | None = 50
+    epochs: int | None = None
+    warmup: int = 5
+    repeats: int = 1
+    transfer: str = "auto"
+    non_blocking: bool | None = None
+    check_values: bool = True
+    timeout_s: float = 900.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise UsageError(f"unknown device {self.device!r}; use one of {', '.join(DEVICES)}")
+        if self.transfer not in TRANSFERS:
+            raise UsageError(f"unknown transfer {self.transfer!r}; use {', '.join(TRANSFERS)}")
+        check_step(self.step)
+        if (self.steps is None) == (self.epochs is None):
+            raise UsageError(f"scenario {self.name!r}: give exactly one of steps or epochs")
+        for name in ("steps", "epochs", "repeats"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise UsageError(f"scenario {self.name!r}: {name} must be a whole number >= 1")
+        if not isinstance(self.warmup, int) or self.warmup < 0:
+            raise UsageError(f"scenario {self.name!r}: warmup must be a whole number >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["options"] = dict(self.options)
+        return out

@@ -1,0 +1,154 @@
+"""Suites: TOML files of scenarios with parameter grids, expanded into Scenario objects.
+
+    [suite]                      name, description
+    [suite.defaults]             any Scenario field (device, step, steps, warmup, ...)
+    [dataset]                    DatasetSpec fields for the generated dataset
+    [[scenario]]                 loader = "...", Scenario fields, and an [scenario.options]
+                                 table; a list value anywhere is a grid axis
+
+`batch_size = [256, 4096]` in an options table gives two scenarios; lists in several places
+give their cartesian product.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from loaderbench.errors import UsageError
+from loaderbench.scenarios.dataset import DatasetSpec
+from loaderbench.scenarios.scenario import Scenario
+
+SCENARIO_FIELDS = {f.name for f in fields(Scenario)} - {"name", "loader", "options"}
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    dataset: DatasetSpec
+    scenarios: tuple[Scenario, ...]
+
+
+def shipped() -> dict[str, str]:
+    """Shipped suite names and their one-line descriptions."""
+    out = {}
+    for item in sorted(resources.files("loaderbench.scenarios").joinpath("suites").iterdir(),
+                       key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            data = tomllib.loads(item.read_text(encoding="utf-8"))
+            out[item.name[:-5]] = data.get("suite", {}).get("description", "")
+    return out
+
+
+def load(name_or_path: str) -> Suite:
+    """A shipped suite by name, or a user's TOML file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise UsageError(f"suite file {path} does not exist")
+        text, label = path.read_text(encoding="utf-8"), str(path)
+    elif name_or_path in shipped():
+        res = resources.files("loaderbench.scenarios").joinpath("suites", f"{name_or_path}.toml")
+        text, label = res.read_text(encoding="utf-8"), name_or_path
+    else:
+        raise UsageError(f"unknown suite {name_or_path!r}; shipped suites: "
+                         f"{', '.join(shipped())} (or give the path of a .toml file)")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"suite {label} is not valid TOML: {err}") from None
+    return parse(data, label)
+
+
+def parse(data: dict[str, Any], label: str) -> Suite:
+    head = data.get("suite", {})
+    defaults = head.get("defaults", {})
+    _check_fields(defaults, f"{label} [suite.defaults]")
+    entries = data.get("scenario", [])
+    if not entries:
+        raise UsageError(f"suite {label} has no [[scenario]] entries")
+    scenarios = [s for entry in entries for s in expand(entry, defaults, label)]
+    return Suite(head.get("name", Path(label).stem), head.get("description", ""),
+                 DatasetSpec.from_dict(data.get("dataset", {})), unique_names(scenarios))
+
+
+def _check_fields(table: dict[str, Any], where: str) -> None:
+    unknown = sorted(set(table) - SCENARIO_FIELDS)
+    if unknown:
+        raise UsageError(f"{where}: unknown field(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(SCENARIO_FIELDS))}")
+
+
+def grid(table: dict[str, Any]) -> list[dict[str, Any]]:
+    """Cartesian product over the list-valued entries of `table`."""
+    keys = list(table)
+    axes = [v if isinstance(v, list) else [v] for v in table.values()]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
+
+
+def expand(entry: dict[str, Any], defaults: dict[str, Any], label: str) -> list[Scenario]:
+    entry = dict(entry)
+    loader = entry.pop("loader", None)
+    if not isinstance(loader, str):
+        raise UsageError(f"suite {label}: every [[scenario]] needs loader = \"name\"")
+    options = entry.pop("options", {})
+    given_name = entry.pop("name", None)
+    _check_fields(entry, f"{label} scenario {loader!r}")
+    varied = [k for k, v in entry.items() if isinstance(v, list)]
+    out = []
+    for fields_ in grid(entry):
+        for opts in grid(options):
+            name = given_name or scenario_name(loader, opts, {k: fields_[k] for k in varied})
+            out.append(Scenario(name=name, loader=loader, options=opts,
+                                **{**defaults, **fields_}))
+    return out
+
+
+def scenario_name(loader: str, options: dict[str, Any], varied: dict[str, Any]) -> str:
+    parts = [loader] + [f"{k}={_short(v)}" for k, v in {**options, **varied}.items()]
+    return " ".join(parts)
+
+
+def _short(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def unique_names(scenarios: list[Scenario]) -> tuple[Scenario, ...]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in scenarios:
+        key = f"{s.name}@{s.device}"
+        seen[key] = seen.get(key, 0) + 1
+        out.append(s if seen[key] == 1 else replace(s, name=f"{s.name} #{seen[key]}"))
+    return tuple(out)
+
+
+def select(scenarios: Sequence[Scenario], loaders: Sequence[str] | None = None,
+           devices: Sequence[str] | None = None, **overrides: Any) -> tuple[Scenario, ...]:
+    """Keep the scenarios of `loaders`, run each on every one of `devices`, apply overrides.
+
+    `steps` and `epochs` replace each other: giving one clears the other.
+    """
+    chosen = list(scenarios)
+    if loaders:
+        present = {s.loader for s in chosen}
+        absent = [n for n in loaders if n not in present]
+        if absent:
+            raise UsageError(f"this suite has no scenario for loader(s) {', '.join(absent)}; "
+                             f"its loaders: {', '.join(sorted(present))}")
+        chosen = [s for s in chosen if s.loader in loaders]
+    if devices:
+        chosen = [replace(s, device=d) for s in chosen for d in devices]
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if "steps" in changes:
+        changes["epochs"] = None
+    elif "epochs" in changes:
+        changes["steps"] = None
+    return unique_names([replace(s, **changes) for s in chosen]) if changes or devices \
+        else tuple(chosen)
