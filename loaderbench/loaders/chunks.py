@@ -39,9 +39,13 @@ def concat(chunks: Sequence[Chunk]) -> Chunk:
     return Chunk(*(np.concatenate(parts) for parts in zip(*chunks, strict=True)))
 
 
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    """Zero-copy where numpy allows it; read-only arrays (pandas copy-on-write) are copied."""
+    return torch.from_numpy(array if array.flags.writeable else array.copy())
+
+
 def to_batch(chunk: Chunk) -> Batch:
-    return Batch(torch.from_numpy(chunk.features), torch.from_numpy(chunk.target),
-                 torch.from_numpy(chunk.row_id))
+    return Batch(_tensor(chunk.features), _tensor(chunk.target), _tensor(chunk.row_id))
 
 
 def rebatch(chunks: Iterable[Chunk], batch_size: int, drop_last: bool = False) -> Iterator[Batch]:

@@ -74,6 +74,8 @@ def check_writable(path: Path) -> None:
     folder = Path(path).parent
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; give a file name such as {path}/run.json")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"cannot create folder {folder} for --out: a file of that name exists")
     if not folder.exists():
         try:
             folder.mkdir(parents=True, exist_ok=True)

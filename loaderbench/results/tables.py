@@ -69,7 +69,7 @@ def row(result: ScenarioResult, base: float | None) -> list[str]:
         return [result.name, result.device, result.status.upper(), "-", "-", "-", "-", "-",
                 result.reason or "-"]
     rate = m.get("samples_per_s")
-    speed = f"{rate / base:,.1f}x" if rate and base else "-"
+    speed = f"{fmt(rate / base)}x" if rate and base else "-"
     steps = fmt(m.get("steps_per_s")) + (" ~" if m.get("unstable") else "")
     wait = m.get("data_wait_fraction")
     status = "" if result.ok else f"{result.status.upper()}: "

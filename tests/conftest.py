@@ -1,0 +1,51 @@
+"""Shared fixtures: a tiny generated dataset (real Parquet files on disk) and its fit.
+
+LOADERBENCH_CACHE points at a per-session folder, so tests never touch the user's cache and
+scenario worker processes (which inherit the environment) find the same files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from loaderbench.loaders.base import LoaderContext
+from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset, open_data
+from loaderbench.scenarios.preprocess import Preprocessor
+
+TINY = DatasetSpec(rows=3000, dates=2, files_per_date=2, numeric=4, categorical=3, filler=5,
+                   row_group_size=400, classes=4, seed=7)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("LOADERBENCH_CACHE")
+    os.environ["LOADERBENCH_CACHE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("LOADERBENCH_CACHE", None)
+    else:
+        os.environ["LOADERBENCH_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def tiny_root(cache_dir: Path) -> Path:
+    return ensure_dataset(TINY)
+
+
+@pytest.fixture(scope="session")
+def tiny_source(tiny_root: Path):
+    return open_data(tiny_root, validate_ids=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_pre(tiny_source) -> Preprocessor:
+    return Preprocessor.fit(tiny_source, sample_rows=1000)
+
+
+@pytest.fixture(scope="session")
+def tiny_context(tiny_source, tiny_pre) -> LoaderContext:
+    return LoaderContext(tiny_source, tiny_pre, "cpu", seed=0)

@@ -1,0 +1,80 @@
+"""One contract test over the whole registry: every loader, with each variant listed here,
+yields Batches of the right shapes and dtypes, values equal to the reference for every
+row_id, and every row exactly once per epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from loaderbench import loaders
+from loaderbench.harness.checks import Checker, contract_error
+from loaderbench.loaders.base import build_options
+
+# Option tables to test per loader; a loader not listed here is tested with DEFAULT.
+DEFAULT = [{"batch_size": 256}]
+VARIANTS: dict[str, list[dict]] = {
+    "rowwise": [{"batch_size": 64}],
+    "vectorized": [
+        {"batch_size": 256},
+        {"batch_size": 100, "chunk_rows": 333, "columns": "needed"},
+        {"batch_size": 256, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 256, "shuffle": "df-sample", "encode": "apply"},
+    ],
+}
+
+
+# Epochs per case: two show that a second epoch covers the data again; one where slow.
+EPOCHS = {"rowwise": 1}
+
+
+def cases():
+    for name in loaders.names():
+        for table in VARIANTS.get(name, DEFAULT):
+            label = "-".join(f"{k}={v}" for k, v in table.items())
+            yield pytest.param(name, table, id=f"{name}-{label}")
+
+
+def run_epochs(name, table, context, epochs=2):
+    cls = loaders.get(name)
+    loader = cls(context, build_options(cls.Options, table, name))
+    checker = Checker(context.source, context.preprocessor, cls.covers_dataset,
+                      loader.allowed_missing())
+    loader.setup()
+    orders = []
+    try:
+        for epoch in range(epochs):
+            seen = []
+            for batch in loader.epoch(epoch):
+                assert contract_error(batch, context.preprocessor.n_features) is None
+                assert batch.rows <= table.get("batch_size", 4096)
+                checker.observe(batch)
+                seen.append(batch.row_id.numpy())
+            checker.end_epoch(epoch, True)
+            orders.append(np.concatenate(seen))
+    finally:
+        loader.close()
+    return checker, orders
+
+
+@pytest.mark.parametrize(("name", "table"), list(cases()))
+def test_loader_contract(name, table, tiny_context):
+    checker, _orders = run_epochs(name, table, tiny_context, EPOCHS.get(name, 2))
+    checks, failure = checker.verdict()
+    assert failure is None, failure
+    assert checks["values"].startswith("ok")
+    if loaders.get(name).covers_dataset:
+        assert checks["coverage"] == "exact"
+        assert checks["duplicates"] == 0 and checks["missing"] == 0
+
+
+def test_shuffle_changes_the_order_between_epochs(tiny_context):
+    _, orders = run_epochs("vectorized", {"batch_size": 256, "shuffle": "permutation",
+                                          "shuffle_files": True}, tiny_context)
+    assert not np.array_equal(orders[0], orders[1])
+    assert np.array_equal(np.sort(orders[0]), np.sort(orders[1]))
+
+
+def test_unshuffled_order_is_the_file_order(tiny_context):
+    _, orders = run_epochs("vectorized", {"batch_size": 256}, tiny_context, epochs=1)
+    assert np.array_equal(orders[0], np.arange(tiny_context.source.rows))

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from loaderbench.harness.checks import Checker, contract_error, reference_rows
+from loaderbench.loaders.base import Batch
+
+
+def batches_of(source, pre, ids: np.ndarray, size: int = 256):
+    unique = np.unique(ids)
+    x, y = reference_rows(source, pre, unique)
+    order = {int(i): k for k, i in enumerate(unique)}
+    for start in range(0, len(ids), size):
+        part = ids[start : start + size]
+        rows = [order[int(i)] for i in part]
+        yield Batch(torch.from_numpy(x[rows]), torch.from_numpy(y[rows]), torch.from_numpy(part))
+
+
+def feed(checker, batches, epoch=0, complete=True):
+    for b in batches:
+        checker.observe(b)
+    checker.end_epoch(epoch, complete)
+
+
+def test_exact_epoch_passes(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    feed(checker, batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
+    checks, failure = checker.verdict()
+    assert failure is None
+    assert checks["duplicates"] == 0 and checks["missing"] == 0
+    assert checks["coverage"] == "exact" and checks["values"].startswith("ok")
+
+
+def test_every_row_twice_is_counted_and_fails(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    ids = np.concatenate([np.arange(tiny_source.rows)] * 2)
+    feed(checker, batches_of(tiny_source, tiny_pre, ids))
+    checks, failure = checker.verdict()
+    assert checks["duplicates"] == tiny_source.rows
+    assert "duplicate rows" in failure
+
+
+def test_missing_rows_fail_unless_allowed(tiny_source, tiny_pre):
+    ids = np.arange(tiny_source.rows - 5)
+    strict = Checker(tiny_source, tiny_pre)
+    feed(strict, batches_of(tiny_source, tiny_pre, ids))
+    assert "5 rows missing" in strict.verdict()[1]
+    lenient = Checker(tiny_source, tiny_pre, allowed_missing=5)
+    feed(lenient, batches_of(tiny_source, tiny_pre, ids))
+    assert lenient.verdict()[1] is None
+
+
+def test_partial_epoch_checks_duplicates_only(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    feed(checker, batches_of(tiny_source, tiny_pre, np.arange(100)), complete=False)
+    checks, failure = checker.verdict()
+    assert failure is None and checks["partial"] and checks["missing"] is None
+
+
+def test_wrong_values_fail(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    good = list(batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
+    bad = [Batch(b.features + 0.01, b.target, b.row_id) for b in good]
+    feed(checker, bad)
+    checks, failure = checker.verdict()
+    assert checks["values"] == "mismatch" and "differ from the reference" in failure
+
+
+def test_value_check_can_be_skipped(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre, check_values=False)
+    feed(checker, batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
+    assert checker.verdict()[0]["values"] == "skipped (--no-check)"
+
+
+def test_contract_errors():
+    ok = Batch(torch.zeros(2, 3), torch.zeros(2, dtype=torch.int64), torch.arange(2))
+    assert contract_error(ok, 3) is None
+    assert "float32" in contract_error(ok._replace(features=torch.zeros(2, 3,
+                                                                        dtype=torch.float64)), 3)
+    assert "int64" in contract_error(ok._replace(target=torch.zeros(2)), 3)
+    assert "disagree" in contract_error(ok._replace(row_id=torch.arange(3)), 3)
+    assert "Batch(features" in contract_error([1, 2], 3)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+
+from loaderbench.harness.loop import LoopPlan, run_loop
+from tests.fakes import FakeClock, FakeLoader
+
+
+def run(plan, clock, loader, transfer_s=0.002, compute_s=0.005):
+    seen, ends, syncs = [], [], []
+
+    def transfer(batch):
+        clock.advance(transfer_s)
+        return batch
+
+    def train(batch):
+        clock.advance(compute_s)
+
+    outcome = run_loop(loader, plan, transfer, train, lambda: syncs.append(clock()),
+                       seen.append, lambda e, complete: ends.append((e, complete)), clock)
+    return outcome, seen, ends, syncs
+
+
+def test_each_step_is_split_into_wait_transfer_compute():
+    clock = FakeClock()
+    outcome, seen, ends, _ = run(LoopPlan(warmup=0, epochs=1), clock, FakeLoader(clock))
+    s = outcome.steps
+    assert len(s) == 4 and len(seen) == 4
+    assert s.wait_s[0] == pytest.approx(0.51)  # the epoch's start-up lands in the first wait
+    assert s.wait_s[1:] == pytest.approx((0.01, 0.01, 0.01))
+    assert s.transfer_s == pytest.approx((0.002,) * 4)
+    assert s.compute_s == pytest.approx((0.005,) * 4)
+    assert s.first == (True, False, False, False)
+    assert ends == [(0, True)]
+    assert outcome.epoch_s == pytest.approx([0.51 + 3 * 0.01 + 4 * 0.007])
+
+
+def test_device_is_synchronised_before_every_clock_read_after_work():
+    clock = FakeClock()
+    _, _, _, syncs = run(LoopPlan(epochs=1), clock, FakeLoader(clock, per_epoch=2))
+    assert len(syncs) == 3 * 2
+
+
+def test_warmup_is_recorded_but_flagged():
+    clock = FakeClock()
+    outcome, *_ = run(LoopPlan(warmup=2, steps=3), clock, FakeLoader(clock))
+    assert outcome.steps.warmup == (True, True, False, False, False)
+    assert outcome.steps.counted() == [2, 3]  # step 4 starts epoch 1: reported apart
+    assert outcome.steps.epoch == (0, 0, 0, 0, 1)
+
+
+def test_steps_mode_crosses_epochs_and_ends_partial():
+    clock = FakeClock()
+    outcome, _, ends, _ = run(LoopPlan(warmup=0, steps=6), clock, FakeLoader(clock))
+    assert ends == [(0, True), (1, False)]
+    assert outcome.epochs_complete == 1
+    assert outcome.steps.first == (True, False, False, False, True, False)
+
+
+def test_whole_epochs():
+    clock = FakeClock()
+    outcome, _, ends, _ = run(LoopPlan(epochs=3), clock, FakeLoader(clock))
+    assert len(outcome.steps) == 12 and outcome.epochs_complete == 3
+    assert [e for e, _ in ends] == [0, 1, 2]
+
+
+def test_an_empty_epoch_is_an_error():
+    clock = FakeClock()
+    with pytest.raises(RuntimeError, match="yielded no batch"):
+        run(LoopPlan(epochs=1), clock, FakeLoader(clock, per_epoch=0))

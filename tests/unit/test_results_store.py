@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from loaderbench.errors import UsageError
+from loaderbench.results import store
+from loaderbench.results.schema import SCHEMA_VERSION, RunResult, ScenarioResult, StepSamples
+
+
+def sample_run() -> RunResult:
+    steps = StepSamples((0.1, 0.2), (0.0, 0.0), (0.3, 0.3), (4, 4), (0, 0), (0, 0),
+                        (True, False), (True, False))
+    ok = ScenarioResult(name="a", loader="vectorized", device="cpu", status="ok",
+                        options={"batch_size": 4}, steps=steps, metrics={"steps_per_s": 2.0},
+                        checks={"duplicates": 0})
+    skipped = ScenarioResult(name="b", loader="vectorized", device="cuda", status="skipped",
+                             reason="no CUDA device is visible")
+    return RunResult(created="2026-11-28T00:00:00+00:00", env={"host": "h"},
+                     scenarios=(ok, skipped), suite="quick")
+
+
+def test_round_trip(tmp_path):
+    run = sample_run()
+    store.save(run, tmp_path / "r.json")
+    assert store.load(tmp_path / "r.json") == run
+
+
+def test_file_is_sorted_strict_json(tmp_path):
+    run = sample_run().with_scenario(ScenarioResult(name="c", loader="x", device="cpu",
+                                                    status="ok", metrics={"bad": float("inf")}))
+    store.save(run, tmp_path / "r.json")
+    text = (tmp_path / "r.json").read_text()
+    data = json.loads(text)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert list(data) == sorted(data)
+    assert data["scenarios"][2]["metrics"]["bad"] is None
+    assert data["scenarios"][1]["status"] == "skipped"
+    assert data["scenarios"][1]["reason"] == "no CUDA device is visible"
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    store.save(sample_run(), path)
+    before = path.read_text()
+
+    def boom(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        store.save(sample_run().with_scenario(sample_run().scenarios[0]), path)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "does not exist"),
+    ("{not json", "not readable JSON"),
+    ('{"a": 1}', "not a loaderbench result file"),
+    ('{"schema_version": 99}', "schema version 99"),
+])
+def test_bad_files_are_usage_errors(tmp_path, content, message):
+    path = tmp_path / "r.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(UsageError, match=message):
+        store.load(path)
+
+
+def test_unwritable_out_is_refused_before_work(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(UsageError, match="cannot create folder"):
+        store.check_writable(blocker / "sub" / "r.json")
+    with pytest.raises(UsageError, match="is a folder"):
+        store.check_writable(tmp_path)

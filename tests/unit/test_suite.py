@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from loaderbench.errors import UsageError
+from loaderbench.scenarios import suite as suites
+
+
+def parse(text: str):
+    import tomllib
+
+    return suites.parse(tomllib.loads(text), "test.toml")
+
+
+def test_grids_expand_to_the_cartesian_product():
+    s = parse("""
+[suite.defaults]
+steps = 3
+[[scenario]]
+loader = "vectorized"
+step = ["none", "mlp"]
+[scenario.options]
+batch_size = [64, 4096]
+encode = "map"
+""")
+    names = [x.name for x in s.scenarios]
+    assert names == ["vectorized batch_size=64 encode=map step=none",
+                     "vectorized batch_size=4096 encode=map step=none",
+                     "vectorized batch_size=64 encode=map step=mlp",
+                     "vectorized batch_size=4096 encode=map step=mlp"]
+    assert all(x.steps == 3 for x in s.scenarios)
+
+
+def test_shipped_suites_load():
+    for name in suites.shipped():
+        assert suites.load(name).scenarios
+
+
+def test_unknown_suite_lists_the_shipped_ones():
+    with pytest.raises(UsageError, match="unknown suite 'nope'.*quick"):
+        suites.load("nope")
+
+
+def test_missing_suite_file():
+    with pytest.raises(UsageError, match="does not exist"):
+        suites.load("missing.toml")
+
+
+def test_unknown_scenario_field():
+    with pytest.raises(UsageError, match="unknown field.*stepz"):
+        parse('[[scenario]]\nloader = "x"\nstepz = 3\n')
+
+
+def test_bad_toml(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[[scenario]\n")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        suites.load(str(path))
+
+
+def test_select_filters_expands_devices_and_overrides():
+    s = parse('[[scenario]]\nloader = "a"\n[[scenario]]\nloader = "b"\n')
+    chosen = suites.select(s.scenarios, ["b"], ["cpu", "cuda"], steps=7)
+    assert [(x.loader, x.device, x.steps) for x in chosen] == [("b", "cpu", 7), ("b", "cuda", 7)]
+    with pytest.raises(UsageError, match="no scenario for loader"):
+        suites.select(s.scenarios, ["c"])
+
+
+def test_epochs_override_clears_steps():
+    s = parse('[[scenario]]\nloader = "a"\n')
+    (x,) = suites.select(s.scenarios, epochs=2)
+    assert (x.steps, x.epochs) == (None, 2)
+
+
+def test_bad_step_and_device():
+    with pytest.raises(UsageError, match="unknown training step"):
+        parse('[[scenario]]\nloader = "a"\nstep = "gpu"\n')
+    with pytest.raises(UsageError, match="unknown device"):
+        parse('[[scenario]]\nloader = "a"\ndevice = "tpu"\n')
