@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "loaderbench.loaders"
 BUILTIN: dict[str, str] = {
     "rowwise": "loaderbench.loaders.rowwise:RowwiseLoader",
     "vectorized": "loaderbench.loaders.vectorized:VectorizedLoader",
+    "synthetic": "loaderbench.loaders.synthetic:SyntheticLoader",
 }
 
 

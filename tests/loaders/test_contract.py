@@ -21,6 +21,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 256, "shuffle": "permutation", "shuffle_files": True},
         {"batch_size": 256, "shuffle": "df-sample", "encode": "apply"},
     ],
+    "synthetic": [{"batch_size": 256, "latency_ms": 0.1, "steps_per_epoch": 5}],
 }
 
 
