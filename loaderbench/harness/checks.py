@@ -78,7 +78,8 @@ class Checker:
             self.contract = contract_error(batch, self.preprocessor.n_features)
         if self.contract is not None:
             return
-        ids = batch.row_id.cpu().numpy()
+        # A copy: a loader may reuse the batch's buffers once the consumer moves on.
+        ids = batch.row_id.cpu().numpy().copy()
         if ids.min() < 0 or ids.max() >= self.source.rows:
             self.contract = (f"row_id out of range 0..{self.source.rows - 1}: "
                              f"{ids.min()}..{ids.max()}")

@@ -22,6 +22,14 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 256, "shuffle": "df-sample", "encode": "apply"},
     ],
     "synthetic": [{"batch_size": 256, "latency_ms": 0.1, "steps_per_epoch": 5}],
+    "arrow-native": [
+        {"batch_size": 256},
+        {"batch_size": 100, "chunk_rows": 333, "use_threads": False, "buffers": 1},
+        {"batch_size": 256, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 300, "chunk_rows": 128, "threads": 2},
+        {"batch_size": 256, "num_workers": 2, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 1024, "pin_memory": True, "buffers": 1},
+    ],
 }
 
 
@@ -50,7 +58,7 @@ def run_epochs(name, table, context, epochs=2):
                 assert contract_error(batch, context.preprocessor.n_features) is None
                 assert batch.rows <= table.get("batch_size", 4096)
                 checker.observe(batch)
-                seen.append(batch.row_id.numpy())
+                seen.append(batch.row_id.numpy().copy())
             checker.end_epoch(epoch, True)
             orders.append(np.concatenate(seen))
     finally:

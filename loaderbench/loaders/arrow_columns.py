@@ -1,0 +1,213 @@
+"""Arrow record batches to feature blocks without pandas, and the ring of batch buffers.
+
+`FeaturePlan` is the fitted preprocessing as arrays (mean, 1/scale, impute fill, vocabularies
+as Arrow string arrays). `ChunkConverter` turns one record batch of the needed columns into a
+`Chunk` whose features are a column-major block viewed as [n, F]: each column is written
+contiguously (numeric: impute then standardise in float32; categorical: one `index_in` of
+the chunk's Arrow dictionary against the vocabulary, then one `np.take` of the indices), and
+the transpose to row-major happens once, in the copy into the batch buffer. `fill_batches`
+cuts those chunks into exact batches inside preallocated buffers (`BatchRing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from loaderbench.loaders.base import Batch
+from loaderbench.loaders.chunks import Chunk
+from loaderbench.scenarios.preprocess import NULL_TOKEN, Preprocessor
+
+
+@dataclass(frozen=True)
+class FeaturePlan:
+    """What the converter needs from the fit, in the order of the Batch's feature columns."""
+
+    row_id: str
+    label: str
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    mean: np.ndarray  # float64 [numeric]
+    inv_scale: np.ndarray  # float32 [numeric]
+    impute: np.ndarray  # float64 [numeric]
+    vocab: tuple  # one pyarrow string array per categorical column, sorted as fitted
+    unknown: tuple[int, ...]  # code of unseen values per categorical column
+    null: tuple[int, ...]  # code of nulls (the reference maps null to NULL_TOKEN first)
+
+    @classmethod
+    def from_preprocessor(cls, pre: Preprocessor, row_id: str, label: str) -> FeaturePlan:
+        import pyarrow as pa
+
+        s = pre.state
+        vocab = tuple(pa.array(s.vocab[c], type=pa.string()) for c in s.categorical)
+        unknown = tuple(pre.unknown_code(c) for c in s.categorical)
+        null = tuple(pre.class_to_idx[c].get(NULL_TOKEN, pre.unknown_code(c))
+                     for c in s.categorical)
+        return cls(row_id, label, tuple(s.numeric), tuple(s.categorical),
+                   np.asarray(s.mean, dtype=np.float64),
+                   (1.0 / np.asarray(s.scale, dtype=np.float64)).astype(np.float32),
+                   np.asarray(s.impute, dtype=np.float64), vocab, unknown, null)
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns to read, in the order the converter expects them."""
+        return [self.row_id, self.label, *self.numeric, *self.categorical]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.numeric) + len(self.categorical)
+
+
+class ChunkConverter:
+    """Record batch -> Chunk. Keeps each column's last dictionary and its code table, so
+    record batches cut from one row group (which share a dictionary) look it up once."""
+
+    def __init__(self, plan: FeaturePlan) -> None:
+        self.plan = plan
+        self._tables: list[tuple[object, np.ndarray] | None] = [None] * len(plan.categorical)
+
+    def __call__(self, record_batch) -> Chunk:
+        plan = self.plan
+        n = record_batch.num_rows
+        block = np.empty((plan.n_features, n), dtype=np.float32)
+        columns = record_batch.columns
+        for j in range(len(plan.numeric)):
+            self._numeric(j, columns[2 + j], block[j])
+        offset = 2 + len(plan.numeric)
+        for j in range(len(plan.categorical)):
+            self._categorical(j, columns[offset + j], block[len(plan.numeric) + j])
+        return Chunk(block.T, _int64(columns[1]), _int64(columns[0]))
+
+    def _numeric(self, j: int, column, out: np.ndarray) -> None:
+        """Impute nulls (and NaN), then (x - mean) * (1 / scale), written as float32."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pa.types.is_floating(column.type):  # an int fill would truncate the mean
+            column = column.cast(pa.float64())
+        if column.null_count:
+            column = pc.fill_null(column, self.plan.impute[j])
+        values = column.to_numpy(zero_copy_only=False)
+        np.subtract(values, self.plan.mean[j], out=out, casting="unsafe")
+        out *= self.plan.inv_scale[j]
+        if values.dtype.kind == "f" and np.isnan(out).any():  # NaN stored as a value, not null
+            out[np.isnan(values)] = (self.plan.impute[j] - self.plan.mean[j]) \
+                * self.plan.inv_scale[j]
+
+    def _categorical(self, j: int, column, out: np.ndarray) -> None:
+        """Codes through the chunk's dictionary: one lookup per distinct value, one take."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        table = self._code_table(j, column.dictionary)
+        indices = column.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, len(column.dictionary))
+        np.take(table, indices.to_numpy(), out=out)
+
+    def _code_table(self, j: int, dictionary) -> np.ndarray:
+        """float32 codes of each dictionary entry, plus a last slot for null."""
+        cached = self._tables[j]
+        if cached is not None and cached[0] is dictionary:
+            return cached[1]
+        table = np.empty(len(dictionary) + 1, dtype=np.float32)
+        table[:-1] = lookup(dictionary, self.plan.vocab[j], self.plan.unknown[j])
+        table[-1] = self.plan.null[j]
+        self._tables[j] = (dictionary, table)
+        return table
+
+
+def lookup(dictionary, vocab, unknown: int) -> np.ndarray:
+    """Each dictionary value's index in `vocab`, or `unknown`; values compared as strings,
+    as the reference's `astype(str)` does (null entries of a dictionary count as unseen)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        dictionary = pa.array([None if v is None else str(v) for v in dictionary.to_pylist()],
+                              type=pa.string())
+    found = pc.index_in(dictionary, value_set=vocab)
+    return found.fill_null(unknown).to_numpy(zero_copy_only=False)
+
+
+def _int64(column) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+class BatchRing:
+    """`count` preallocated batches reused in turn (pinned when asked), or, with count 0, a
+    fresh batch each time (for worker processes, whose batches cross into shared memory).
+
+    Lifetime: a batch handed out stays untouched until `count - 1` further batches have been
+    handed out and the consumer asks for the next one; only then is its buffer refilled.
+    """
+
+    def __init__(self, batch_size: int, n_features: int, count: int, pin: bool = False) -> None:
+        self.shape = (batch_size, n_features)
+        self.pin = pin
+        self.slots = [self._allocate() for _ in range(count)]
+        self.turn = 0
+
+    def _allocate(self) -> Batch:
+        rows = self.shape[0]
+        return Batch(torch.empty(self.shape, dtype=torch.float32, pin_memory=self.pin),
+                     torch.empty(rows, dtype=torch.int64, pin_memory=self.pin),
+                     torch.empty(rows, dtype=torch.int64, pin_memory=self.pin))
+
+    def take(self) -> Batch:
+        if not self.slots:
+            return self._allocate()
+        slot = self.slots[self.turn % len(self.slots)]
+        self.turn += 1
+        return slot
+
+
+class _Filling:
+    """The batch being filled: numpy views of its buffers and how many rows it holds."""
+
+    def __init__(self, ring: BatchRing) -> None:
+        self.batch = ring.take()
+        self.arrays = [t.numpy() for t in self.batch]
+        self.rows = 0
+
+    def room(self) -> int:
+        return len(self.arrays[2]) - self.rows
+
+    def put(self, chunk: Chunk, start: int, count: int, order: np.ndarray | None) -> None:
+        stop = self.rows + count
+        for src, dst in zip(chunk, self.arrays, strict=True):
+            if order is None:
+                dst[self.rows : stop] = src[start : start + count]
+            else:
+                np.take(src, order[start : start + count], axis=0, out=dst[self.rows : stop])
+        self.rows = stop
+
+    def done(self) -> Batch:
+        if self.rows == len(self.arrays[2]):
+            return self.batch
+        return Batch(*(t[: self.rows] for t in self.batch))
+
+
+def fill_batches(chunks: Iterable[Chunk], ring: BatchRing, drop_last: bool = False,
+                 rng: np.random.Generator | None = None) -> Iterator[Batch]:
+    """Exact batches copied out of `chunks` into the ring's buffers; with `rng`, each chunk's
+    rows are copied in a random order (a permutation per chunk, applied by the copy itself)."""
+    current = _Filling(ring)
+    for chunk in chunks:
+        n = len(chunk)
+        order = None if rng is None else rng.permutation(n)
+        start = 0
+        while start < n:
+            count = min(n - start, current.room())
+            current.put(chunk, start, count, order)
+            start += count
+            if not current.room():
+                yield current.done()
+                current = _Filling(ring)
+    if current.rows and not drop_last:
+        yield current.done()

@@ -1,0 +1,223 @@
+"""arrow-native — no pandas: Arrow dictionaries, float32 numpy, preallocated batch buffers.
+
+Trade-off: PROFILE_PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from loaderbench.errors import UsageError
+from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.chunks import Chunk
+
+
+@dataclass(frozen=True)
+class ArrowNativeOptions(LoaderOptions):
+    chunk_rows: int = 65_536
+    use_threads: bool = True
+    threads: int = 0
+    num_workers: int = 0
+    buffers: int = 2
+    pin_memory: bool = False
+    shuffle: Literal["none", "permutation"] = "none"
+    shuffle_files: bool = False
+    drop_last: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name, least in (("chunk_rows", 1), ("threads", 0), ("num_workers", 0),
+                            ("buffers", 1)):
+            if getattr(self, name) < least:
+                raise UsageError(f"{name} must be at least {least}, got {getattr(self, name)}")
+        if self.threads and self.num_workers:
+            raise UsageError("arrow-native takes threads or num_workers, not both; "
+                             "set one of them to 0")
+
+
+class Pieces:
+    """The data as row-group fragments (the unit of ordering, sharding and threading), built
+    lazily in whichever process reads them: fragments keep their parsed footers."""
+
+    def __init__(self, files: Sequence[str], plan: FeaturePlan) -> None:
+        self.files = tuple(files)
+        self.plan = plan
+        self._fragments: list | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_fragments": None}
+
+    @property
+    def format(self):
+        import pyarrow.dataset as ds
+
+        return ds.ParquetFileFormat(read_options={"dictionary_columns": list(
+            self.plan.categorical)})
+
+    @property
+    def fragments(self) -> list:
+        if self._fragments is None:
+            import pyarrow.fs as pafs
+
+            fs, fmt = pafs.LocalFileSystem(), self.format
+            self._fragments = [piece for path in self.files
+                               for piece in fmt.make_fragment(path, fs).split_by_row_group()]
+        return self._fragments
+
+    def order(self, shuffle: bool, seed: int, epoch: int) -> list[int]:
+        count = len(self.fragments)
+        if not shuffle:
+            return list(range(count))
+        return np.random.default_rng([seed, epoch, 7]).permutation(count).tolist()
+
+    def scan(self, picked: Sequence[int], options: ArrowNativeOptions) -> Iterator:
+        """Record batches of the picked fragments in order; PyArrow reads ahead on its threads."""
+        import pyarrow.dataset as ds
+        import pyarrow.fs as pafs
+
+        fragments = [self.fragments[i] for i in picked]
+        if not fragments:
+            return iter(())
+        data = ds.FileSystemDataset(fragments, fragments[0].physical_schema, self.format,
+                                    pafs.LocalFileSystem())
+        return data.to_batches(columns=self.plan.columns, batch_size=options.chunk_rows,
+                               use_threads=options.use_threads)
+
+    def read(self, index: int, options: ArrowNativeOptions) -> Iterator:
+        return self.fragments[index].to_batches(columns=self.plan.columns,
+                                                batch_size=options.chunk_rows,
+                                                use_threads=options.use_threads)
+
+
+def epoch_rng(options: ArrowNativeOptions, seed: int, epoch: int,
+              worker: int = 0) -> np.random.Generator | None:
+    if options.shuffle == "none":
+        return None
+    return np.random.default_rng([seed, epoch, worker, 11])
+
+
+def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[int], list[Chunk]],
+                items: Iterable[int], ahead: int) -> Iterator[Chunk]:
+    """fn over items on the pool, at most `ahead` in flight, results in order."""
+    pending: deque[Future] = deque()
+    todo = iter(items)
+    try:
+        for item in todo:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= ahead:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+class ThreadedChunks:
+    """`threads` Python threads, each reading and converting whole row groups; numpy and
+    PyArrow release the GIL for the bulk of that work."""
+
+    def __init__(self, pieces: Pieces, options: ArrowNativeOptions) -> None:
+        self.pieces = pieces
+        self.options = options
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(options.threads, thread_name_prefix="arrow-native")
+
+    def convert(self, index: int) -> list[Chunk]:
+        convert = getattr(self.local, "convert", None)
+        if convert is None:
+            convert = self.local.convert = ChunkConverter(self.pieces.plan)
+        return [convert(rb) for rb in self.pieces.read(index, self.options)]
+
+    def __call__(self, order: Sequence[int]) -> Iterator[Chunk]:
+        return ordered_map(self.pool, self.convert, order, 2 * self.options.threads)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class WorkerShards(IterableDataset):
+    """For DataLoader worker processes: worker w reads fragments w, w + n, ... of the epoch's
+    order and yields fresh batches (they cross to the main process through shared memory).
+    The epoch number travels in a shared value, so persistent workers shuffle per epoch."""
+
+    def __init__(self, pieces: Pieces, options: ArrowNativeOptions, seed: int) -> None:
+        self.pieces = pieces
+        self.options = options
+        self.seed = seed
+        self.epoch = multiprocessing.get_context().Value("i", 0, lock=False)
+
+    def __iter__(self) -> Iterator[Batch]:
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        opt, epoch = self.options, int(self.epoch.value)
+        order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
+        convert = ChunkConverter(self.pieces.plan)
+        chunks = (convert(rb) for rb in self.pieces.scan(order, opt))
+        ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0)
+        return fill_batches(chunks, ring, opt.drop_last, epoch_rng(opt, self.seed, epoch, worker))
+
+
+class ArrowNativeLoader(Loader):
+    name = "arrow-native"
+    Options = ArrowNativeOptions
+
+    def __init__(self, context: LoaderContext, options: ArrowNativeOptions) -> None:
+        super().__init__(context, options)
+        self.threaded: ThreadedChunks | None = None
+        self.loader: DataLoader | None = None
+
+    def setup(self) -> None:
+        roles = self.context.source.roles
+        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, roles.row_id,
+                                             roles.label)
+        self.pieces = Pieces([str(f) for f in self.context.source.files], plan)
+        opt = self.options
+        if opt.num_workers:
+            self.shards = WorkerShards(self.pieces, opt, self.context.seed)
+            self.loader = DataLoader(self.shards, batch_size=None, num_workers=opt.num_workers,
+                                     persistent_workers=True, pin_memory=self.pins_memory())
+            return
+        self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
+        self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory())
+        self.converter = ChunkConverter(plan)
+        if opt.threads:
+            self.threaded = ThreadedChunks(self.pieces, opt)
+
+    def epoch(self, index: int) -> Iterator[Batch]:
+        opt, seed = self.options, self.context.seed
+        if self.loader is not None:
+            self.shards.epoch.value = index
+            return iter(self.loader)
+        order = self.pieces.order(opt.shuffle_files, seed, index)
+        if self.threaded is not None:
+            chunks = self.threaded(order)
+        else:
+            chunks = (self.converter(rb) for rb in self.pieces.scan(order, opt))
+        return fill_batches(chunks, self.ring, opt.drop_last, epoch_rng(opt, seed, index))
+
+    def allowed_missing(self) -> int:
+        if not self.options.drop_last:
+            return 0
+        return max(1, self.options.num_workers) * (self.options.batch_size - 1)
+
+    def pins_memory(self) -> bool:
+        return self.options.pin_memory and self.context.device == "cuda"
+
+    def close(self) -> None:
+        if self.threaded is not None:
+            self.threaded.close()
+        workers = getattr(self.loader, "_iterator", None)
+        if workers is not None:
+            workers._shutdown_workers()
+        self.loader = None
