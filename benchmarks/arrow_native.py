@@ -1,0 +1,149 @@
+"""Benchmark for issue 5: `arrow-native` against the raw Parquet scan and `vectorized`.
+
+Runs the real harness (a calibration process, then one fresh worker process per scenario
+repeat, every check on) on the default dataset (DatasetSpec() defaults: 200,000 rows x 252
+columns, generated once into the loaderbench cache), step "none", on the CPU, and prints
+each scenario's rows/s as % of the two scan rates the calibration measured and as a multiple
+of `vectorized`:
+
+    python3 benchmarks/arrow_native.py --out DIR [--epochs 3] [--repeats 2] [--threads 2,16]
+
+Writes DIR/arrow_native.json (the run, loadable by `loaderbench report`) and
+DIR/arrow_native.md (the table). rows/s is the harness's steady-state samples/s (warmup and
+each epoch's first step left out); "epoch rows/s" divides the rows by whole epoch times,
+start-up included, which is closer to how the scan is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tabulate import tabulate
+
+from loaderbench.harness import runner
+from loaderbench.harness.prepare import prepare
+from loaderbench.results.schema import RunResult, ScenarioResult
+from loaderbench.scenarios.dataset import DatasetSpec
+from loaderbench.scenarios.scenario import Scenario
+
+BATCH = 4096
+GOAL_SCAN = 0.50
+GOAL_VECTORIZED = 10.0
+
+
+def variants(threads: list[int]) -> list[tuple[str, str, dict]]:
+    """(name, loader, options) of every scenario: the baselines, then the parallelism kinds."""
+    out = [("vectorized", "vectorized", {}),
+           ("vectorized columns=needed", "vectorized", {"columns": "needed"}),
+           ("arrow-native", "arrow-native", {}),
+           ("arrow-native use_threads=False", "arrow-native", {"use_threads": False})]
+    for n in threads:
+        out.append((f"arrow-native threads={n}", "arrow-native", {"threads": n}))
+    for n in threads:
+        out.append((f"arrow-native num_workers={n}", "arrow-native", {"num_workers": n}))
+    return out
+
+
+def scenarios(args: argparse.Namespace) -> list[Scenario]:
+    threads = sorted({int(t) for t in args.threads.split(",") if t})
+    return [Scenario(name=name, loader=loader, options={"batch_size": BATCH, **options},
+                     device=args.device, step="none", steps=None, epochs=args.epochs,
+                     warmup=5, repeats=args.repeats)
+            for name, loader, options in variants(threads)]
+
+
+def epoch_rate(result: ScenarioResult, rows: int) -> float | None:
+    epochs = result.timing.get("epoch_s") or []
+    return rows * len(epochs) / sum(epochs) if epochs else None
+
+
+def pct(rate: float | None, ceiling: float | None) -> str:
+    return f"{rate / ceiling:.0%}" if rate and ceiling else "-"
+
+
+def table_rows(run: RunResult) -> list[list[str]]:
+    cal, rows = run.calibration, run.dataset["rows"]
+    base = run.scenario("vectorized")
+    base_rate = base.metrics.get("samples_per_s") if base and base.ok else None
+    out = []
+    for s in run.scenarios:
+        rate = s.metrics.get("samples_per_s") if s.ok else None
+        times = f"{rate / base_rate:.1f}x" if rate and base_rate else "-"
+        checks = s.checks or {}
+        verdict = (f"{checks.get('coverage')}; values {checks.get('values')}" if s.ok
+                   else f"{s.status.upper()}: {s.reason}")
+        out.append([s.name, f"{rate:,.0f}" if rate else "-",
+                    f"{epoch_rate(s, rows) or 0:,.0f}", pct(rate, cal.get("scan_rows_per_s")),
+                    pct(rate, cal.get("scan_rows_per_s_dictionary")), times, verdict])
+    return out
+
+
+def goals(run: RunResult) -> list[str]:
+    """The issue's two goals, judged for the default arrow-native and the best variant."""
+    scan = run.calibration.get("scan_rows_per_s")
+    base = run.scenario("vectorized")
+    base_rate = base.metrics.get("samples_per_s") if base and base.ok else None
+    rated = [(s.metrics["samples_per_s"], s.name) for s in run.scenarios
+             if s.ok and s.loader == "arrow-native" and s.metrics.get("samples_per_s")]
+    if not rated or not scan or not base_rate:
+        return ["goals: not judged (a scenario or the calibration failed)"]
+    default = next((r for r in rated if r[1] == "arrow-native"), max(rated))
+    lines = []
+    for label, (rate, name) in (("default", default), ("best", max(rated))):
+        ok = rate >= GOAL_SCAN * scan and rate >= GOAL_VECTORIZED * base_rate
+        lines.append(f"{label} ({name}): {rate / scan:.0%} of the scan (goal >= "
+                     f"{GOAL_SCAN:.0%}), {rate / base_rate:.1f}x vectorized (goal >= "
+                     f"{GOAL_VECTORIZED:g}x): {'met' if ok else 'NOT met'}")
+    return lines
+
+
+def render(run: RunResult) -> str:
+    cal, env = run.calibration, run.env
+    headers = ["scenario", "rows/s", "epoch rows/s", "% scan (strings)", "% scan (dict)",
+               "x vectorized", "checks"]
+    libs = env.get("libraries", {})
+    head = [f"machine: {env.get('cpu', '?')}, {env.get('cores_usable')} usable cores; python "
+            f"{env.get('python')}, pyarrow {libs.get('pyarrow')}, numpy {libs.get('numpy')}, "
+            f"torch {libs.get('torch')}",
+            f"dataset: {run.dataset.get('rows'):,} rows, {run.dataset.get('files')} files; "
+            f"batch {BATCH}, step none",
+            f"raw scan (calibration): {cal.get('scan_rows_per_s', 0):,.0f} rows/s with "
+            f"strings, {cal.get('scan_rows_per_s_dictionary', 0):,.0f} rows/s with "
+            "dictionaries", ""]
+    table = tabulate(table_rows(run), headers=headers, tablefmt="github",
+                     disable_numparse=True)
+    return "\n".join([*head, table, "", *goals(run)]) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the JSON and table")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", default=f"2,{os.cpu_count() or 2}",
+                        help="comma-separated counts for the threads and num_workers variants")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    chosen = scenarios(args)
+    runner.validate(chosen)
+    prepared = prepare(DatasetSpec())
+    run = runner.new_run("benchmarks/arrow_native", prepared)
+    n_features = len(prepared.source.roles.features)
+    run = runner.run_all(run, chosen, prepared, args.out / "arrow_native.json",
+                         lambda label, done, total: print(f"[{done}/{total}] {label}",
+                                                          file=sys.stderr, flush=True),
+                         BATCH * (4 * n_features + 16))
+    text = render(run)
+    (args.out / "arrow_native.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
