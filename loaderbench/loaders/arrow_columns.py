@@ -62,12 +62,13 @@ class FeaturePlan:
 
 
 class ChunkConverter:
-    """Record batch -> Chunk. Keeps each column's last dictionary and its code table, so
-    record batches cut from one row group (which share a dictionary) look it up once."""
+    """Record batch -> Chunk, remembering each dictionary's code table (`CodeTables`)."""
 
-    def __init__(self, plan: FeaturePlan) -> None:
+    def __init__(self, plan: FeaturePlan, memo_entries: int = 0) -> None:
         self.plan = plan
-        self._tables: list[tuple[object, np.ndarray] | None] = [None] * len(plan.categorical)
+        self.tables = [CodeTables(vocab, unknown, null, memo_entries)
+                       for vocab, unknown, null in zip(plan.vocab, plan.unknown, plan.null,
+                                                       strict=True)]
 
     def __call__(self, record_batch) -> Chunk:
         plan = self.plan
@@ -104,21 +105,41 @@ class ChunkConverter:
 
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
-        table = self._code_table(j, column.dictionary)
+        table = self.tables[j](column.dictionary)
         indices = column.indices
         if indices.null_count:
             indices = pc.fill_null(indices, len(column.dictionary))
         np.take(table, indices.to_numpy(), out=out)
 
-    def _code_table(self, j: int, dictionary) -> np.ndarray:
-        """float32 codes of each dictionary entry, plus a last slot for null."""
-        cached = self._tables[j]
-        if cached is not None and cached[0] is dictionary:
-            return cached[1]
-        table = np.empty(len(dictionary) + 1, dtype=np.float32)
-        table[:-1] = lookup(dictionary, self.plan.vocab[j], self.plan.unknown[j])
-        table[-1] = self.plan.null[j]
-        self._tables[j] = (dictionary, table)
+
+
+class CodeTables:
+    """One categorical column's code tables: float32 codes of each dictionary entry plus a
+    last slot for null. The last dictionary is matched by identity (record batches cut from
+    one row group share it); with `memo_entries`, earlier dictionaries are kept (up to that
+    many entries in all) and matched by content, so a later epoch reading the same files
+    skips the lookup: the equality check costs a compare of the bytes, the lookup a hash of
+    the whole vocabulary."""
+
+    def __init__(self, vocab, unknown: int, null: int, memo_entries: int = 0) -> None:
+        self.vocab, self.unknown, self.null = vocab, unknown, null
+        self.room = memo_entries
+        self.memo: dict[tuple[int, int], list[tuple[object, np.ndarray]]] = {}
+        self.last: tuple[object, np.ndarray] | None = None
+
+    def __call__(self, dictionary) -> np.ndarray:
+        if self.last is not None and self.last[0] is dictionary:
+            return self.last[1]
+        key = (len(dictionary), dictionary.nbytes)
+        table = next((t for d, t in self.memo.get(key, ()) if d.equals(dictionary)), None)
+        if table is None:
+            table = np.empty(len(dictionary) + 1, dtype=np.float32)
+            table[:-1] = lookup(dictionary, self.vocab, self.unknown)
+            table[-1] = self.null
+            if len(dictionary) <= self.room:
+                self.room -= len(dictionary)
+                self.memo.setdefault(key, []).append((dictionary, table))
+        self.last = (dictionary, table)
         return table
 
 

@@ -6,7 +6,6 @@ Trade-off: PROFILE_PLACEHOLDER
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +28,7 @@ class ArrowNativeOptions(LoaderOptions):
     threads: int = 0
     num_workers: int = 0
     buffers: int = 2
+    memo_entries: int = 250_000
     pin_memory: bool = False
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
@@ -37,7 +37,7 @@ class ArrowNativeOptions(LoaderOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         for name, least in (("chunk_rows", 1), ("threads", 0), ("num_workers", 0),
-                            ("buffers", 1)):
+                            ("buffers", 1), ("memo_entries", 0)):
             if getattr(self, name) < least:
                 raise UsageError(f"{name} must be at least {least}, got {getattr(self, name)}")
         if self.threads and self.num_workers:
@@ -125,19 +125,18 @@ def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[int], list[Chunk]],
 
 class ThreadedChunks:
     """`threads` Python threads, each reading and converting whole row groups; numpy and
-    PyArrow release the GIL for the bulk of that work."""
+    PyArrow release the GIL for the bulk of that work. They share one converter: its code
+    tables are only ever added to, and each entry is one tuple, so a thread sees a whole one."""
 
-    def __init__(self, pieces: Pieces, options: ArrowNativeOptions) -> None:
+    def __init__(self, pieces: Pieces, options: ArrowNativeOptions,
+                 converter: ChunkConverter) -> None:
         self.pieces = pieces
         self.options = options
-        self.local = threading.local()
+        self.converter = converter
         self.pool = ThreadPoolExecutor(options.threads, thread_name_prefix="arrow-native")
 
     def convert(self, index: int) -> list[Chunk]:
-        convert = getattr(self.local, "convert", None)
-        if convert is None:
-            convert = self.local.convert = ChunkConverter(self.pieces.plan)
-        return [convert(rb) for rb in self.pieces.read(index, self.options)]
+        return [self.converter(rb) for rb in self.pieces.read(index, self.options)]
 
     def __call__(self, order: Sequence[int]) -> Iterator[Chunk]:
         return ordered_map(self.pool, self.convert, order, 2 * self.options.threads)
@@ -156,14 +155,16 @@ class WorkerShards(IterableDataset):
         self.options = options
         self.seed = seed
         self.epoch = multiprocessing.get_context().Value("i", 0, lock=False)
+        self.converter: ChunkConverter | None = None  # made in each worker, kept by it
 
     def __iter__(self) -> Iterator[Batch]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info else (0, 1)
         opt, epoch = self.options, int(self.epoch.value)
         order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
-        convert = ChunkConverter(self.pieces.plan)
-        chunks = (convert(rb) for rb in self.pieces.scan(order, opt))
+        if self.converter is None:
+            self.converter = ChunkConverter(self.pieces.plan, opt.memo_entries)
+        chunks = (self.converter(rb) for rb in self.pieces.scan(order, opt))
         ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0)
         return fill_batches(chunks, ring, opt.drop_last, epoch_rng(opt, self.seed, epoch, worker))
 
@@ -190,9 +191,9 @@ class ArrowNativeLoader(Loader):
             return
         self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
         self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory())
-        self.converter = ChunkConverter(plan)
+        self.converter = ChunkConverter(plan, opt.memo_entries)
         if opt.threads:
-            self.threaded = ThreadedChunks(self.pieces, opt)
+            self.threaded = ThreadedChunks(self.pieces, opt, self.converter)
 
     def epoch(self, index: int) -> Iterator[Batch]:
         opt, seed = self.options, self.context.seed
