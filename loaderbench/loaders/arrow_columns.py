@@ -161,17 +161,23 @@ def _int64(column) -> np.ndarray:
 
 
 class BatchRing:
-    """`count` preallocated batches reused in turn (pinned when asked), or, with count 0, a
-    fresh batch each time (for worker processes, whose batches cross into shared memory).
+    """`count` preallocated batches reused in turn, or, with count 0, a fresh batch each time
+    (for worker processes, whose batches cross into shared memory).
 
     Lifetime: a batch handed out stays untouched until `count - 1` further batches have been
     handed out and the consumer asks for the next one; only then is its buffer refilled.
+    Pinned (CUDA) buffers are also guarded against copies still queued on the GPU: when the
+    consumer asks for a batch, it has queued the copy of the one it holds, so an event is
+    recorded on the current stream then, and a buffer is refilled only once its event is done
+    (what torch's caching host allocator does for DataLoader's pinned batches).
     """
 
     def __init__(self, batch_size: int, n_features: int, count: int, pin: bool = False) -> None:
         self.shape = (batch_size, n_features)
         self.pin = pin
         self.slots = [self._allocate() for _ in range(count)]
+        self.events: list = [None] * count
+        self.held: int | None = None
         self.turn = 0
 
     def _allocate(self) -> Batch:
@@ -183,9 +189,20 @@ class BatchRing:
     def take(self) -> Batch:
         if not self.slots:
             return self._allocate()
-        slot = self.slots[self.turn % len(self.slots)]
+        index = self.turn % len(self.slots)
         self.turn += 1
-        return slot
+        if self.pin:
+            self._wait_for_copies(index)
+        return self.slots[index]
+
+    def _wait_for_copies(self, index: int) -> None:
+        if self.held is not None:
+            self.events[self.held] = torch.cuda.Event()
+            self.events[self.held].record()
+        pending, self.events[index] = self.events[index], None
+        if pending is not None:
+            pending.synchronize()
+        self.held = index
 
 
 class _Filling:

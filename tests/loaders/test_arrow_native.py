@@ -4,6 +4,8 @@ chunks and files that do not line up with batches, and the batch buffers' lifeti
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -178,6 +180,27 @@ def test_code_tables_tell_equal_sized_dictionaries_apart():
     again = tables(pa.array(["cd", "ab", "xy"]))  # equal content, a new object: memo hit
     assert first.tolist() == [1, 0, 2, 2] and other.tolist() == [0, 1, 2, 2]
     assert again is first
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_pinned_buffers_wait_for_copies_still_queued_on_the_gpu(edge_context):
+    """The GPU is kept busy so each non_blocking copy lags behind the loop; without the
+    ring's events a buffer would be refilled before its copy ran."""
+    context = dataclasses.replace(edge_context, device="cuda")
+    loader = ArrowNativeLoader(context, ArrowNativeOptions(batch_size=8, pin_memory=True))
+    loader.setup()
+    assert loader.pins_memory()
+    on_gpu = []
+    for batch in loader.epoch(0):
+        assert batch.is_pinned()
+        torch.cuda._sleep(2_000_000)
+        on_gpu.append(batch.to("cuda", non_blocking=True))
+    torch.cuda.synchronize()
+    loader.close()
+    rows = {rid: (f.cpu(), int(t)) for b in on_gpu
+            for f, t, rid in zip(b.features, b.target, b.row_id.tolist(), strict=True)}
+    assert_matches_reference(rows, context)
 
 
 def test_pin_memory_is_not_applicable_on_cpu(tiny_context):
