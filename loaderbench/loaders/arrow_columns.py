@@ -32,7 +32,7 @@ class FeaturePlan:
     categorical: tuple[str, ...]
     mean: np.ndarray  # float64 [numeric]
     inv_scale: np.ndarray  # float32 [numeric]
-    impute: np.ndarray  # float64 [numeric]
+    impute: tuple  # one pyarrow float64 scalar per numeric column
     vocab: tuple  # one pyarrow string array per categorical column, sorted as fitted
     unknown: tuple[int, ...]  # code of unseen values per categorical column
     null: tuple[int, ...]  # code of nulls (the reference maps null to NULL_TOKEN first)
@@ -49,7 +49,8 @@ class FeaturePlan:
         return cls(row_id, label, tuple(s.numeric), tuple(s.categorical),
                    np.asarray(s.mean, dtype=np.float64),
                    (1.0 / np.asarray(s.scale, dtype=np.float64)).astype(np.float32),
-                   np.asarray(s.impute, dtype=np.float64), vocab, unknown, null)
+                   tuple(pa.scalar(v, type=pa.float64()) for v in s.impute), vocab, unknown,
+                   null)
 
     @property
     def columns(self) -> list[str]:
@@ -90,13 +91,13 @@ class ChunkConverter:
         if not pa.types.is_floating(column.type):  # an int fill would truncate the mean
             column = column.cast(pa.float64())
         if column.null_count:
-            column = pc.fill_null(column, self.plan.impute[j])
+            column = pc.call_function("coalesce", [column, self.plan.impute[j]])
         values = column.to_numpy(zero_copy_only=False)
         np.subtract(values, self.plan.mean[j], out=out, casting="unsafe")
         out *= self.plan.inv_scale[j]
-        if values.dtype.kind == "f" and np.isnan(out).any():  # NaN stored as a value, not null
-            out[np.isnan(values)] = (self.plan.impute[j] - self.plan.mean[j]) \
-                * self.plan.inv_scale[j]
+        if np.isnan(out).any():  # NaN stored as a value, not as a null
+            fill = self.plan.impute[j].as_py()
+            out[np.isnan(values)] = (fill - self.plan.mean[j]) * self.plan.inv_scale[j]
 
     def _categorical(self, j: int, column, out: np.ndarray) -> None:
         """Codes through the chunk's dictionary: one lookup per distinct value, one take."""
@@ -108,9 +109,9 @@ class ChunkConverter:
         table = self.tables[j](column.dictionary)
         indices = column.indices
         if indices.null_count:
-            indices = pc.fill_null(indices, len(column.dictionary))
+            null_slot = pa.scalar(len(column.dictionary), type=indices.type)
+            indices = pc.call_function("coalesce", [indices, null_slot])
         np.take(table, indices.to_numpy(), out=out)
-
 
 
 class CodeTables:
@@ -130,7 +131,7 @@ class CodeTables:
     def __call__(self, dictionary) -> np.ndarray:
         if self.last is not None and self.last[0] is dictionary:
             return self.last[1]
-        key = (len(dictionary), dictionary.nbytes)
+        key = (len(dictionary), dictionary.get_total_buffer_size())
         table = next((t for d, t in self.memo.get(key, ()) if d.equals(dictionary)), None)
         if table is None:
             table = np.empty(len(dictionary) + 1, dtype=np.float32)
@@ -153,7 +154,8 @@ def lookup(dictionary, vocab, unknown: int) -> np.ndarray:
         dictionary = pa.array([None if v is None else str(v) for v in dictionary.to_pylist()],
                               type=pa.string())
     found = pc.index_in(dictionary, value_set=vocab)
-    return found.fill_null(unknown).to_numpy(zero_copy_only=False)
+    unseen = pa.scalar(unknown, type=found.type)
+    return pc.call_function("coalesce", [found, unseen]).to_numpy(zero_copy_only=False)
 
 
 def _int64(column) -> np.ndarray:
