@@ -42,10 +42,12 @@ def variants(threads: list[int]) -> list[tuple[str, str, dict]]:
            ("vectorized columns=needed", "vectorized", {"columns": "needed"}),
            ("arrow-native", "arrow-native", {}),
            ("arrow-native use_threads=False", "arrow-native", {"use_threads": False})]
-    for n in threads:
-        out.append((f"arrow-native threads={n}", "arrow-native", {"threads": n}))
-    for n in threads:
-        out.append((f"arrow-native num_workers={n}", "arrow-native", {"num_workers": n}))
+    for kind in ("threads", "num_workers"):
+        for n in threads:
+            out.append((f"arrow-native {kind}={n}", "arrow-native", {kind: n}))
+        if max(threads) > 2:  # many cores: PyArrow's own pool inside each thread or worker?
+            out.append((f"arrow-native {kind}={max(threads)} use_threads=False", "arrow-native",
+                        {kind: max(threads), "use_threads": False}))
     return out
 
 
