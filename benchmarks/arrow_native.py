@@ -2,23 +2,28 @@
 
 Runs the real harness (a calibration process, then one fresh worker process per scenario
 repeat, every check on) on the default dataset (DatasetSpec() defaults: 200,000 rows x 252
-columns, generated once into the loaderbench cache), step "none", on the CPU, and prints
+columns, generated once into the loaderbench cache), step "none", on the CPU (--device to
+change it), and prints
 each scenario's rows/s as % of the two scan rates the calibration measured and as a multiple
 of `vectorized`:
 
     python3 benchmarks/arrow_native.py --out DIR [--epochs 3] [--repeats 2] [--threads 2,16]
 
-Writes DIR/arrow_native.json (the run, loadable by `loaderbench report`) and
-DIR/arrow_native.md (the table). rows/s is the harness's steady-state samples/s (warmup and
-each epoch's first step left out); "epoch rows/s" divides the rows by whole epoch times,
-start-up included, which is closer to how the scan is timed.
+Writes DIR/arrow_native.json (the run, loadable by `loaderbench report`),
+DIR/arrow_native.md (the table) and DIR/scan_after.json (the scan measured again after the
+scenarios: on a shared machine the two differ, and the table says so). rows/s is the
+harness's steady-state samples/s (warmup and each epoch's first step left out); "epoch
+rows/s" divides the rows by whole epoch times, start-up included, closer to how the scan is
+timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -104,7 +109,21 @@ def goals(run: RunResult) -> list[str]:
     return lines
 
 
-def render(run: RunResult) -> str:
+def noise_note(before: dict, after: dict) -> list[str]:
+    """The scan measured again after the scenarios: how far the ratios can be trusted."""
+    a, b = before.get("scan_rows_per_s"), after.get("scan_rows_per_s")
+    if not a or not b:
+        return ["raw scan after the scenarios: not measured"]
+    spread = abs(a - b) / min(a, b)
+    line = (f"raw scan after the scenarios: {b:,.0f} rows/s with strings, "
+            f"{after.get('scan_rows_per_s_dictionary', 0):,.0f} with dictionaries "
+            f"({spread:.0%} from before)")
+    if spread > 0.2:
+        line += "; the machine's load changed during the run: the % columns are indicative"
+    return [line]
+
+
+def render(run: RunResult, after: dict) -> str:
     cal, env = run.calibration, run.env
     headers = ["scenario", "rows/s", "epoch rows/s", "% scan (strings)", "% scan (dict)",
                "x vectorized", "checks"]
@@ -116,10 +135,16 @@ def render(run: RunResult) -> str:
             f"batch {BATCH}, step none",
             f"raw scan (calibration): {cal.get('scan_rows_per_s', 0):,.0f} rows/s with "
             f"strings, {cal.get('scan_rows_per_s_dictionary', 0):,.0f} rows/s with "
-            "dictionaries", ""]
+            "dictionaries", *noise_note(cal, after), ""]
     table = tabulate(table_rows(run), headers=headers, tablefmt="github",
                      disable_numparse=True)
     return "\n".join([*head, table, "", *goals(run)]) + "\n"
+
+
+def usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", default=f"2,{os.cpu_count() or 2}",
+    parser.add_argument("--threads", default=f"2,{usable_cores()}",
                         help="comma-separated counts for the threads and num_workers variants")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
                          lambda label, done, total: print(f"[{done}/{total}] {label}",
                                                           file=sys.stderr, flush=True),
                          BATCH * (4 * n_features + 16))
-    text = render(run)
+    with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
+        after = runner.calibrate(prepared, BATCH * (4 * n_features + 16), ["cpu"], Path(tmp))
+    (args.out / "scan_after.json").write_text(json.dumps(after, indent=1, sort_keys=True))
+    text = render(run, after)
     (args.out / "arrow_native.md").write_text(text)
     print(text)
     return 0
