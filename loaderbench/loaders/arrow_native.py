@@ -19,13 +19,15 @@ Options:
                 calls (a few per column), so bigger chunks amortise them.
   use_threads   PyArrow decodes columns on its thread pool and the scanner reads ahead, so the
                 decoding of the next row groups overlaps the main thread's numpy work.
-  threads       N Python threads each read and convert whole row groups (numpy and PyArrow
-                release the GIL for the bulk of it); the main thread only copies rows into the
-                batch buffers. For machines with cores to spare.
+  threads       Python threads that each read and convert whole row groups (numpy and
+                PyArrow release the GIL for the bulk of it), in the main process or in each
+                worker; the main thread only copies rows into the batch buffers. 0: convert
+                on the main thread as PyArrow's scanner yields record batches.
   num_workers   DataLoader worker processes over row-group fragments (worker w of N takes
-                fragments w, w+N, ... of the epoch's order), persistent across epochs. Their
-                batches are fresh tensors (they cross to the main process through shared
-                memory), not the ring's; up to N partial batches per epoch.
+                fragments w, w+N, ... of the epoch's order), persistent across epochs, each
+                converting with its own `threads`. Their batches are fresh tensors (they cross
+                to the main process through shared memory), not the ring's; up to N partial
+                batches per epoch.
   buffers       size of the ring of batch buffers (see below); at least 2 on CUDA, so the
                 copy of one batch overlaps the filling of the next.
   memo_entries  dictionary entries per categorical column whose code tables are kept for later
@@ -67,7 +69,7 @@ from loaderbench.loaders.chunks import Chunk
 class ArrowNativeOptions(LoaderOptions):
     chunk_rows: int = 65_536
     use_threads: bool = True
-    threads: int = 0
+    threads: int = 2
     num_workers: int = 0
     buffers: int = 2
     memo_entries: int = 250_000
@@ -82,9 +84,6 @@ class ArrowNativeOptions(LoaderOptions):
                             ("buffers", 1), ("memo_entries", 0)):
             if getattr(self, name) < least:
                 raise UsageError(f"{name} must be at least {least}, got {getattr(self, name)}")
-        if self.threads and self.num_workers:
-            raise UsageError("arrow-native takes threads or num_workers, not both; "
-                             "set one of them to 0")
 
 
 class Pieces:
@@ -165,26 +164,32 @@ def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[int], list[Chunk]],
             future.cancel()
 
 
-class ThreadedChunks:
-    """`threads` Python threads, each reading and converting whole row groups; numpy and
-    PyArrow release the GIL for the bulk of that work. They share one converter: its code
-    tables are only ever added to, and each entry is one tuple, so a thread sees a whole one."""
+class ChunkSource:
+    """Chunks of the given fragments, in their order: converted on the calling thread as
+    PyArrow's scanner yields record batches, or, with `threads`, on that many Python threads
+    that each read and convert whole row groups (numpy and PyArrow release the GIL for the
+    bulk of it). The threads share one converter: its code tables are only ever added to, and
+    each entry is one tuple, so a thread always sees a whole one."""
 
-    def __init__(self, pieces: Pieces, options: ArrowNativeOptions,
-                 converter: ChunkConverter) -> None:
+    def __init__(self, pieces: Pieces, options: ArrowNativeOptions) -> None:
         self.pieces = pieces
         self.options = options
-        self.converter = converter
-        self.pool = ThreadPoolExecutor(options.threads, thread_name_prefix="arrow-native")
+        self.converter = ChunkConverter(pieces.plan, options.memo_entries)
+        self.pool = None
+        if options.threads:
+            self.pool = ThreadPoolExecutor(options.threads, thread_name_prefix="arrow-native")
 
     def convert(self, index: int) -> list[Chunk]:
         return [self.converter(rb) for rb in self.pieces.read(index, self.options)]
 
     def __call__(self, order: Sequence[int]) -> Iterator[Chunk]:
+        if self.pool is None:
+            return (self.converter(rb) for rb in self.pieces.scan(order, self.options))
         return ordered_map(self.pool, self.convert, order, 2 * self.options.threads)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class WorkerShards(IterableDataset):
@@ -197,18 +202,18 @@ class WorkerShards(IterableDataset):
         self.options = options
         self.seed = seed
         self.epoch = multiprocessing.get_context().Value("i", 0, lock=False)
-        self.converter: ChunkConverter | None = None  # made in each worker, kept by it
+        self.source: ChunkSource | None = None  # made in each worker, kept by it
 
     def __iter__(self) -> Iterator[Batch]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info else (0, 1)
         opt, epoch = self.options, int(self.epoch.value)
         order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
-        if self.converter is None:
-            self.converter = ChunkConverter(self.pieces.plan, opt.memo_entries)
-        chunks = (self.converter(rb) for rb in self.pieces.scan(order, opt))
+        if self.source is None:
+            self.source = ChunkSource(self.pieces, opt)
         ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0)
-        return fill_batches(chunks, ring, opt.drop_last, epoch_rng(opt, self.seed, epoch, worker))
+        return fill_batches(self.source(order), ring, opt.drop_last,
+                            epoch_rng(opt, self.seed, epoch, worker))
 
 
 class ArrowNativeLoader(Loader):
@@ -217,7 +222,7 @@ class ArrowNativeLoader(Loader):
 
     def __init__(self, context: LoaderContext, options: ArrowNativeOptions) -> None:
         super().__init__(context, options)
-        self.threaded: ThreadedChunks | None = None
+        self.source: ChunkSource | None = None
         self.loader: DataLoader | None = None
 
     def setup(self) -> None:
@@ -233,9 +238,7 @@ class ArrowNativeLoader(Loader):
             return
         self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
         self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory())
-        self.converter = ChunkConverter(plan, opt.memo_entries)
-        if opt.threads:
-            self.threaded = ThreadedChunks(self.pieces, opt, self.converter)
+        self.source = ChunkSource(self.pieces, opt)
 
     def epoch(self, index: int) -> Iterator[Batch]:
         opt, seed = self.options, self.context.seed
@@ -243,11 +246,8 @@ class ArrowNativeLoader(Loader):
             self.shards.epoch.value = index
             return iter(self.loader)
         order = self.pieces.order(opt.shuffle_files, seed, index)
-        if self.threaded is not None:
-            chunks = self.threaded(order)
-        else:
-            chunks = (self.converter(rb) for rb in self.pieces.scan(order, opt))
-        return fill_batches(chunks, self.ring, opt.drop_last, epoch_rng(opt, seed, index))
+        return fill_batches(self.source(order), self.ring, opt.drop_last,
+                            epoch_rng(opt, seed, index))
 
     def allowed_missing(self) -> int:
         if not self.options.drop_last:
@@ -258,8 +258,8 @@ class ArrowNativeLoader(Loader):
         return self.options.pin_memory and self.context.device == "cuda"
 
     def close(self) -> None:
-        if self.threaded is not None:
-            self.threaded.close()
+        if self.source is not None:
+            self.source.close()
         workers = getattr(self.loader, "_iterator", None)
         if workers is not None:
             workers._shutdown_workers()

@@ -107,10 +107,12 @@ def test_the_edge_data_holds_every_edge(edge_context):
 
 @pytest.mark.parametrize("options", [
     {"batch_size": 10, "chunk_rows": 7},
-    {"batch_size": 64, "use_threads": False, "buffers": 1},
+    {"batch_size": 10, "chunk_rows": 7, "threads": 0},
+    {"batch_size": 64, "threads": 0, "use_threads": False, "buffers": 1},
     {"batch_size": 9, "threads": 3, "chunk_rows": 5},
     {"batch_size": 16, "shuffle": "permutation", "shuffle_files": True},
     {"batch_size": 32, "num_workers": 2},
+    {"batch_size": 32, "num_workers": 2, "threads": 0},
 ], ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
 def test_values_and_codes_equal_the_reference(options, edge_context):
     for rows in collect(edge_context, epochs=2, **options):
@@ -139,8 +141,9 @@ def test_shuffle_changes_the_order_per_epoch_in_persistent_workers(edge_context)
     assert sorted(epochs[0]) == sorted(epochs[1])
 
 
-def test_unshuffled_threads_keep_the_file_order(edge_context):
-    (rows,) = collect(edge_context, batch_size=16, threads=2, chunk_rows=6)
+@pytest.mark.parametrize("threads", [0, 2])
+def test_unshuffled_order_is_the_file_order(threads, edge_context):
+    (rows,) = collect(edge_context, batch_size=16, threads=threads, chunk_rows=6)
     assert list(rows) == list(range(edge_context.source.rows))
 
 
@@ -212,7 +215,7 @@ def test_pin_memory_is_not_applicable_on_cpu(tiny_context):
 
 
 @pytest.mark.parametrize(("table", "words"), [
-    ({"threads": 2, "num_workers": 2}, "threads or num_workers"),
+    ({"threads": -1}, "threads must be at least 0"),
     ({"buffers": 0}, "buffers must be at least 1"),
     ({"chunk_rows": 0}, "chunk_rows must be at least 1"),
     ({"memo_entries": -1}, "memo_entries must be at least 0"),
