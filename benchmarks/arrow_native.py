@@ -32,13 +32,11 @@ from tabulate import tabulate
 
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
-from loaderbench.loaders.arrow_native import ArrowNativeOptions
 from loaderbench.results.schema import RunResult, ScenarioResult
 from loaderbench.scenarios.dataset import DatasetSpec
 from loaderbench.scenarios.scenario import Scenario
 
 BATCH = 4096
-DEFAULT_THREADS = ArrowNativeOptions().threads
 GOAL_SCAN = 0.50
 GOAL_VECTORIZED = 10.0
 
@@ -47,24 +45,19 @@ def variants(threads: list[int]) -> list[tuple[str, str, dict]]:
     """(name, loader, options) of every scenario: the baselines, then the parallelism kinds."""
     out = [("vectorized", "vectorized", {}),
            ("vectorized columns=needed", "vectorized", {"columns": "needed"}),
-           ("arrow-native threads=0", "arrow-native", {"threads": 0}),
-           ("arrow-native threads=0 use_threads=False", "arrow-native",
-            {"threads": 0, "use_threads": False})]
-    for n in threads:
-        name = "arrow-native" if n == DEFAULT_THREADS else f"arrow-native threads={n}"
-        out.append((name, "arrow-native", {"threads": n}))
-    many = max(threads)
-    if many > 2:  # many cores: PyArrow's own pool inside each thread, or not?
-        out.append((f"arrow-native threads={many} use_threads=False", "arrow-native",
-                    {"threads": many, "use_threads": False}))
-    for n in threads:
-        out.append((f"arrow-native num_workers={n} threads=0", "arrow-native",
-                    {"num_workers": n, "threads": 0}))
+           ("arrow-native", "arrow-native", {}),
+           ("arrow-native use_threads=False", "arrow-native", {"use_threads": False})]
+    for kind in ("threads", "num_workers"):
+        for n in threads:
+            out.append((f"arrow-native {kind}={n}", "arrow-native", {kind: n}))
+        if max(threads) > 2:  # many cores: PyArrow's own pool inside each thread or worker?
+            out.append((f"arrow-native {kind}={max(threads)} use_threads=False", "arrow-native",
+                        {kind: max(threads), "use_threads": False}))
     return out
 
 
 def scenarios(args: argparse.Namespace) -> list[Scenario]:
-    threads = sorted({DEFAULT_THREADS, *(int(t) for t in args.threads.split(",") if t)})
+    threads = sorted({int(t) for t in args.threads.split(",") if int(t) > 0})
     return [Scenario(name=name, loader=loader, options={"batch_size": BATCH, **options},
                      device=args.device, step="none", steps=None, epochs=args.epochs,
                      warmup=5, repeats=args.repeats)

@@ -69,7 +69,7 @@ from loaderbench.loaders.chunks import Chunk
 class ArrowNativeOptions(LoaderOptions):
     chunk_rows: int = 65_536
     use_threads: bool = True
-    threads: int = 2
+    threads: int = 0
     num_workers: int = 0
     buffers: int = 2
     memo_entries: int = 250_000
