@@ -129,8 +129,9 @@ class CodeTables:
         self.last: tuple[object, np.ndarray] | None = None
 
     def __call__(self, dictionary) -> np.ndarray:
-        if self.last is not None and self.last[0] is dictionary:
-            return self.last[1]
+        last = self.last  # read once: another thread may replace it meanwhile
+        if last is not None and last[0] is dictionary:
+            return last[1]
         key = (len(dictionary), dictionary.get_total_buffer_size())
         table = next((t for d, t in self.memo.get(key, ()) if d.equals(dictionary)), None)
         if table is None:

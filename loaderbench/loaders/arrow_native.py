@@ -77,7 +77,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
@@ -86,6 +86,9 @@ from loaderbench.errors import UsageError
 from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import Chunk
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class ArrowNativeOptions(LoaderOptions):
 
 
 class Pieces:
-    """The data as row-group fragments (the unit of ordering, sharding and threading), built
+    """The data as row-group fragments (the unit of ordering and sharding), built
     lazily in whichever process reads them: fragments keep their parsed footers."""
 
     def __init__(self, files: Sequence[str], plan: FeaturePlan) -> None:
@@ -157,11 +160,6 @@ class Pieces:
         return data.to_batches(columns=self.plan.columns, batch_size=options.chunk_rows,
                                use_threads=options.use_threads)
 
-    def read(self, index: int, options: ArrowNativeOptions) -> Iterator:
-        return self.fragments[index].to_batches(columns=self.plan.columns,
-                                                batch_size=options.chunk_rows,
-                                                use_threads=options.use_threads)
-
 
 def epoch_rng(options: ArrowNativeOptions, seed: int, epoch: int,
               worker: int = 0) -> np.random.Generator | None:
@@ -170,29 +168,28 @@ def epoch_rng(options: ArrowNativeOptions, seed: int, epoch: int,
     return np.random.default_rng([seed, epoch, worker, 11])
 
 
-def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[int], list[Chunk]],
-                items: Iterable[int], ahead: int) -> Iterator[Chunk]:
+def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T],
+                ahead: int) -> Iterator[R]:
     """fn over items on the pool, at most `ahead` in flight, results in order."""
     pending: deque[Future] = deque()
-    todo = iter(items)
     try:
-        for item in todo:
+        for item in items:
             pending.append(pool.submit(fn, item))
             if len(pending) >= ahead:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         while pending:
-            yield from pending.popleft().result()
+            yield pending.popleft().result()
     finally:
         for future in pending:
             future.cancel()
 
 
 class ChunkSource:
-    """Chunks of the given fragments, in their order: converted on the calling thread as
-    PyArrow's scanner yields record batches, or, with `threads`, on that many Python threads
-    that each read and convert whole row groups (numpy and PyArrow release the GIL for the
-    bulk of it). The threads share one converter: its code tables are only ever added to, and
-    each entry is one tuple, so a thread always sees a whole one."""
+    """Chunks of the given fragments, in their order, converted from the record batches that
+    PyArrow's scanner yields: on the calling thread, or, with `threads`, on that many Python
+    threads at once (numpy and PyArrow release the GIL for the bulk of the work), at most
+    2 x threads record batches in flight. The threads share one converter: its code tables are
+    only ever added to, and each entry is one tuple, so a thread always sees a whole one."""
 
     def __init__(self, pieces: Pieces, options: ArrowNativeOptions) -> None:
         self.pieces = pieces
@@ -202,13 +199,11 @@ class ChunkSource:
         if options.threads:
             self.pool = ThreadPoolExecutor(options.threads, thread_name_prefix="arrow-native")
 
-    def convert(self, index: int) -> list[Chunk]:
-        return [self.converter(rb) for rb in self.pieces.read(index, self.options)]
-
     def __call__(self, order: Sequence[int]) -> Iterator[Chunk]:
         if self.pool is None:
             return (self.converter(rb) for rb in self.pieces.scan(order, self.options))
-        return ordered_map(self.pool, self.convert, order, 2 * self.options.threads)
+        return ordered_map(self.pool, self.converter, self.pieces.scan(order, self.options),
+                           2 * self.options.threads)
 
     def close(self) -> None:
         if self.pool is not None:
