@@ -32,6 +32,7 @@ from tabulate import tabulate
 
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
+from loaderbench.loaders.arrow_native import ArrowNativeOptions
 from loaderbench.results.schema import RunResult, ScenarioResult
 from loaderbench.scenarios.dataset import DatasetSpec
 from loaderbench.scenarios.scenario import Scenario
@@ -42,24 +43,33 @@ GOAL_VECTORIZED = 10.0
 
 
 def variants(threads: list[int]) -> list[tuple[str, str, dict]]:
-    """(name, loader, options) of every scenario: the baselines, then the parallelism kinds."""
+    """(name, loader, options) of every scenario: the baselines, the default, then each kind
+    of parallelism: PyArrow's threads alone, Python threads, DataLoader workers."""
+    default = ArrowNativeOptions().threads
+    many = max(threads)
     out = [("vectorized", "vectorized", {}),
            ("vectorized columns=needed", "vectorized", {"columns": "needed"}),
            ("arrow-native", "arrow-native", {}),
-           ("arrow-native use_threads=False", "arrow-native", {"use_threads": False})]
-    for kind in ("threads", "num_workers"):
-        for n in threads:
-            out.append((f"arrow-native {kind}={n}", "arrow-native", {kind: n}))
-        if max(threads) > 2:  # many cores: PyArrow's own pool inside each thread or worker?
-            out.append((f"arrow-native {kind}={max(threads)} use_threads=False", "arrow-native",
-                        {kind: max(threads), "use_threads": False}))
+           ("arrow-native threads=0", "arrow-native", {"threads": 0}),
+           ("arrow-native threads=0 use_threads=False", "arrow-native",
+            {"threads": 0, "use_threads": False})]
+    out += [(f"arrow-native threads={n}", "arrow-native", {"threads": n})
+            for n in threads if n != default]
+    if many > 2:  # many cores: PyArrow's own pool inside each thread, or not?
+        out.append((f"arrow-native threads={many} use_threads=False", "arrow-native",
+                    {"threads": many, "use_threads": False}))
+    out += [(f"arrow-native num_workers={n} threads=0", "arrow-native",
+             {"num_workers": n, "threads": 0}) for n in threads]
+    if many > 2:
+        out.append((f"arrow-native num_workers={many} threads=0 use_threads=False",
+                    "arrow-native", {"num_workers": many, "threads": 0, "use_threads": False}))
     return out
 
 
 def scenarios(args: argparse.Namespace) -> list[Scenario]:
     threads = sorted({int(t) for t in args.threads.split(",") if int(t) > 0})
     return [Scenario(name=name, loader=loader, options={"batch_size": BATCH, **options},
-                     device=args.device, step="none", steps=None, epochs=args.epochs,
+                     device=args.device, step=args.step, steps=None, epochs=args.epochs,
                      warmup=5, repeats=args.repeats)
             for name, loader, options in variants(threads)]
 
@@ -132,7 +142,7 @@ def render(run: RunResult, after: dict) -> str:
             f"{env.get('python')}, pyarrow {libs.get('pyarrow')}, numpy {libs.get('numpy')}, "
             f"torch {libs.get('torch')}",
             f"dataset: {run.dataset.get('rows'):,} rows, {run.dataset.get('files')} files; "
-            f"batch {BATCH}, step none",
+            f"batch {BATCH}, step {run.scenarios[0].step if run.scenarios else '-'}",
             f"raw scan (calibration): {cal.get('scan_rows_per_s', 0):,.0f} rows/s with "
             f"strings, {cal.get('scan_rows_per_s_dictionary', 0):,.0f} rows/s with "
             "dictionaries", *noise_note(cal, after), ""]
@@ -153,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--step", default="none",
+                        help="training step (the goals are judged with none; sleep:2 shows "
+                             "what overlapping the loader with a GPU-like step gains)")
     parser.add_argument("--threads", default=f"2,{usable_cores()}",
                         help="comma-separated counts for the threads and num_workers variants")
     args = parser.parse_args(argv)

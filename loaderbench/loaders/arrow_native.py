@@ -95,7 +95,7 @@ R = TypeVar("R")
 class ArrowNativeOptions(LoaderOptions):
     chunk_rows: int = 65_536
     use_threads: bool = True
-    threads: int = 0
+    threads: int = 2
     num_workers: int = 0
     buffers: int = 2
     memo_entries: int = 250_000

@@ -107,12 +107,12 @@ def test_the_edge_data_holds_every_edge(edge_context):
 
 @pytest.mark.parametrize("options", [
     {"batch_size": 10, "chunk_rows": 7},
-    {"batch_size": 10, "chunk_rows": 7, "threads": 2},
-    {"batch_size": 64, "use_threads": False, "buffers": 1},
+    {"batch_size": 10, "chunk_rows": 7, "threads": 0},
+    {"batch_size": 64, "threads": 0, "use_threads": False, "buffers": 1},
     {"batch_size": 9, "threads": 3, "chunk_rows": 5},
     {"batch_size": 16, "shuffle": "permutation", "shuffle_files": True},
     {"batch_size": 32, "num_workers": 2},
-    {"batch_size": 32, "num_workers": 2, "threads": 2},
+    {"batch_size": 32, "num_workers": 2, "threads": 0},
 ], ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
 def test_values_and_codes_equal_the_reference(options, edge_context):
     for rows in collect(edge_context, epochs=2, **options):

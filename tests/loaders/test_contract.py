@@ -24,11 +24,11 @@ VARIANTS: dict[str, list[dict]] = {
     "synthetic": [{"batch_size": 256, "latency_ms": 0.1, "steps_per_epoch": 5}],
     "arrow-native": [
         {"batch_size": 256},
-        {"batch_size": 100, "chunk_rows": 333, "use_threads": False, "buffers": 1},
+        {"batch_size": 100, "chunk_rows": 333, "threads": 0, "use_threads": False, "buffers": 1},
         {"batch_size": 256, "shuffle": "permutation", "shuffle_files": True},
-        {"batch_size": 300, "chunk_rows": 128, "threads": 2},
+        {"batch_size": 300, "chunk_rows": 128, "threads": 0},
         {"batch_size": 256, "num_workers": 2, "shuffle": "permutation", "shuffle_files": True},
-        {"batch_size": 256, "num_workers": 2, "threads": 2},
+        {"batch_size": 256, "num_workers": 2, "threads": 0},
         {"batch_size": 1024, "pin_memory": True, "buffers": 1},
     ],
 }
