@@ -109,6 +109,8 @@ def goals(run: RunResult) -> list[str]:
              if s.ok and s.loader == "arrow-native" and s.metrics.get("samples_per_s")]
     if not rated or not scan or not base_rate:
         return ["goals: not judged (a scenario or the calibration failed)"]
+    if any(s.step != "none" for s in run.scenarios):
+        return ["goals: not judged (they are stated for step none)"]
     default = next((r for r in rated if r[1] == "arrow-native"), max(rated))
     lines = []
     for label, (rate, name) in (("default", default), ("best", max(rated))):

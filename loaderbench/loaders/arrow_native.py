@@ -13,39 +13,44 @@ The price: it re-implements the fitted preprocessing instead of calling sklearn 
 check on every run is what keeps the two equal), its batches are reused buffers with a stated
 lifetime (below), and its shuffle is within a chunk plus the order of row groups, not global.
 
-Measured (benchmarks/arrow_native.py, 2 shared cores in a quiet moment, step none): 1.94 M
-rows/s, 94% of the raw scan of the same files with strings materialised (2.07 M rows/s), 62% of
-the scan with dictionaries (3.15 M), 32x `vectorized` (60 k); 1.52 M rows/s over whole epochs,
-the first included.
+Measured (benchmarks/arrow_native.py, 2 cores shared with other jobs, run at nice -10 in a
+quiet moment, step none): 1.94 M rows/s, 74% of the raw scan of the same files with strings
+materialised (2.63 M rows/s), 61% of the scan with dictionaries (3.17 M), 34x `vectorized`
+(57 k rows/s); 1.53 M rows/s over whole epochs, the first one included.
 
-Where the time goes (per-thread CPU from psutil, py-spy for the main thread's split): PyArrow
-decodes on its pool, 0.55-0.7 us of CPU per row on the other threads; the main thread spends
-0.30-0.35 us per row from the second epoch on, 0.65 in the first, where the dictionary lookups
-take a third of it (`pc.index_in` rehashes the vocabulary on every call: 9,000 words to look
-up a 2,000-entry dictionary; the code tables kept for later epochs remove it). Of the main
-thread's steady time: numeric imputation and scaling ~25%, categorical coalesce and take ~25%,
-waiting for the next decoded record batch ~10%, the transposing copy into the batch buffer
-~10%, starting each epoch's scan ~8%, matching code tables ~8%. No pandas, no Python per row;
-what is left is a few Python-level calls per column and chunk, so bigger row groups help.
-(A persistent hash of the vocabulary in numpy, tried for the first epoch, spent as much on
-padding the dictionary and verifying matches as `index_in` spends rehashing: left out.)
+Where the time goes (per-thread CPU from psutil; py-spy for the split of the conversion, with
+threads=0 so it all sits on the main thread): PyArrow decodes on its pool, 0.55-0.7 us of CPU
+per row; the conversion costs 0.30-0.35 us per row from the second epoch on and 0.65 in the
+first, where the dictionary lookups take a third of it (`pc.index_in` rehashes the vocabulary
+on every call: 9,000 words to look up a 2,000-entry dictionary; the code tables kept for later
+epochs remove that). Of the conversion's steady time: numeric imputation and scaling ~25%,
+categorical coalesce and take ~25%, waiting for the next decoded record batch ~10%, the
+transposing copy into the batch buffer ~10%, starting each epoch's scan ~8%, matching code
+tables ~8%. No pandas and no Python per row: what is left is a few Python-level calls per
+column and chunk, so larger row groups help. (A persistent numpy hash of the vocabulary, tried
+for the first epoch, spent as much on padding the dictionary and verifying the matches as
+`index_in` spends rehashing: left out.)
 
-Parallelism, 2 cores, quiet: threads=0 with PyArrow's threads wins (1.94 M rows/s) over
-use_threads=False (1.62 M), threads=2 (1.39 M) and num_workers=2 (1.12 M; workers spend about
-1.7x the CPU per row: a third process and fresh shared-memory batches). Under load from other
-processes threads=2 often came out ahead, more threads getting a larger share of the CPU: judge
-on a quiet machine. On many cores the main thread's ~0.3 us per row caps threads=0 near 3 M
-rows/s; threads=N and num_workers=N spread the conversion (the benchmark measures them there).
+Parallelism on 2 cores (same conditions): PyArrow's threads pay in every mode (use_threads=False
+costs 15-20%). For the conversion, threads=2 and threads=0 are level through the harness with
+step none (1.94 vs 1.85 M rows/s; in a bare loop threads=0 led, 1.93 vs 1.69 M, at 0.93 against
+1.13 us of CPU per row), but with a step that releases the GIL for 2 ms, as waiting on a GPU
+does, threads=2 converts while the step runs: 1.19 vs 0.90 M rows/s. Hence threads=2 by
+default. num_workers=2 lost everywhere (1.20 M rows/s, about 1.7x the CPU per row: a third
+process and fresh shared-memory batches). Measured under load from other jobs, more threads
+tend to win by taking a larger share of the CPU: judge on a quiet machine. On many cores,
+threads=0 is capped near 3 M rows/s by its ~0.3 us per row on one thread; threads=N and
+num_workers=N spread the conversion (the benchmark measures them there).
 
 Options:
   chunk_rows    rows per record batch (a row group caps it). Each chunk costs ~40 Python-level
                 calls (a few per column), so bigger chunks amortise them.
   use_threads   PyArrow decodes columns on its thread pool and the scanner reads ahead, so the
-                decoding of the next row groups overlaps the main thread's numpy work.
-  threads       Python threads that each read and convert whole row groups (numpy and
-                PyArrow release the GIL for the bulk of it), in the main process or in each
-                worker; the main thread only copies rows into the batch buffers. 0: convert
-                on the main thread as PyArrow's scanner yields record batches.
+                decoding of the next row groups overlaps the conversion of this one.
+  threads       Python threads converting the record batches PyArrow's scanner yields (numpy
+                and PyArrow release the GIL for the bulk of it), in the main process or in
+                each worker, so conversion overlaps the consumer's step; the main thread only
+                copies rows into the batch buffers. 0: convert on the consumer's thread.
   num_workers   DataLoader worker processes over row-group fragments (worker w of N takes
                 fragments w, w+N, ... of the epoch's order), persistent across epochs, each
                 converting with its own `threads`. Their batches are fresh tensors (they cross
