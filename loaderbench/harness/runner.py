@@ -26,7 +26,7 @@ from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import build_options
 from loaderbench.results import environment
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import step_metrics
+from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import save
 from loaderbench.scenarios.scenario import Scenario
 
@@ -95,18 +95,35 @@ def run_job(job: Job, workdir: Path) -> ScenarioResult:
 
 
 def merge(results: Sequence[ScenarioResult], row_bytes: int) -> ScenarioResult:
-    """Repeats of one scenario -> one result whose steps carry their repeat index."""
+    """Repeats of one scenario -> one result whose steps carry their repeat index; timing
+    and resources keep each repeat's value (lists), metrics are recomputed from all steps."""
     first = results[0]
     if len(results) == 1:
         return first
     bad = next((r for r in results if r.status != "ok"), None)
     steps = StepSamples.concat([r.steps for r in results])
-    timing = {**first.timing, "epoch_s": [e for r in results for e in r.timing.get("epoch_s", [])],
-              "setup_s": [r.timing.get("setup_s") for r in results]}
-    resources = {**first.resources, "peak_rss_mib": max(r.resources.get("peak_rss_mib", 0)
-                                                        for r in results)}
-    out = (bad or first).with_(steps=steps, timing=timing, resources=resources)
-    return out.with_(metrics=step_metrics(steps, row_bytes)) if len(steps) else out
+    timing = {**first.timing, **{k: [r.timing.get(k) for r in results]
+                                 for k in ("setup_s", "loop_s", "bookkeeping_s")},
+              **{k: [e for r in results for e in r.timing.get(k, [])]
+                 for k in ("epoch_s", "epoch_wall_s")}}
+    out = (bad or first).with_(steps=steps, timing=timing,
+                               resources=merge_resources([r.resources for r in results]))
+    if not len(steps):
+        return out
+    return out.with_(metrics=scenario_metrics(steps, timing, row_bytes, first.device))
+
+
+def merge_resources(parts: Sequence[dict]) -> dict:
+    """Peaks are the largest over repeats; CPU use is the median repeat's."""
+    out = dict(parts[0])
+    for key in ("peak_rss_mib", "main_peak_rss_mib", "max_worker_processes"):
+        values = [p[key] for p in parts if p.get(key) is not None]
+        if values:
+            out[key] = max(values)
+    busy = sorted(p["cpu_cores_busy"] for p in parts if p.get("cpu_cores_busy") is not None)
+    if busy:
+        out["cpu_cores_busy"] = busy[len(busy) // 2]
+    return out
 
 
 def run_scenario(s: Scenario, prepared: Prepared, workdir: Path) -> ScenarioResult:
