@@ -52,13 +52,25 @@ def add_run(sub: argparse._SubParsersAction) -> None:
 def add_table_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="github", help="table format (tabulate's names)")
     p.add_argument("--baseline", help="loader that speedups are relative to")
+    p.add_argument("--details", action="store_true",
+                   help="a second table: CI, p99, start-up, %% of calibration, memory, CPU")
+
+
+def print_tables(run, args: argparse.Namespace) -> None:
+    from loaderbench.results.details import render_details
+    from loaderbench.results.tables import render
+
+    print(render(run, args.format, args.baseline))
+    if args.details:
+        print()
+        print(render_details(run, args.format))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.harness import devices
     from loaderbench.harness.progress import display
     from loaderbench.harness.session import RunRequest, execute
-    from loaderbench.results.tables import check_format, render
+    from loaderbench.results.tables import check_format
 
     check_format(args.format)
     for name in ("repeats", "steps", "epochs"):
@@ -70,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                          not args.no_check, not args.no_calibrate)
     with display(args.quiet) as progress:
         run, out = execute(request, progress)
-    print(render(run, args.format, args.baseline))
+    print_tables(run, args)
     counts = {k: sum(s.status == k for s in run.scenarios) for k in ("ok", "failed", "skipped")}
     print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped; "
           f"results: {out}", file=sys.stderr)
@@ -79,9 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from loaderbench.results.store import load
-    from loaderbench.results.tables import render
 
-    print(render(load(args.file), args.format, args.baseline))
+    print_tables(load(args.file), args)
     return 0
 
 

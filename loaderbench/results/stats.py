@@ -99,6 +99,8 @@ def step_metrics(steps: StepSamples, row_bytes: int = 0,
         "data_wait_fraction": float(col["wait_s"].sum() / total) if total > 0 else 0.0,
         "transfer_fraction": float(col["transfer_s"].sum() / total) if total > 0 else 0.0,
     })
+    out["row_bytes"] = row_bytes
+    out["batch_bytes"] = int(np.median(col["rows"])) * row_bytes
     out.update(_transfer_rate(col["transfer_s"], col["rows"], row_bytes, device))
     out.update(_device_times(steps, idx))
     out.update(startup_metrics(steps))

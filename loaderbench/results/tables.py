@@ -96,8 +96,8 @@ def _align() -> Sequence[str]:
 def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> str:
     notes = [f"speedup: samples/s relative to the slowest "
              f"{'`' + baseline + '` scenario' if baseline else 'scenario'} on the same device"]
-    if any(s.metrics.get("unstable") for s in scenarios):
-        notes.append("~ unstable: step-time IQR above 10% of the median; rerun with more steps")
+    notes += [f"~ {s.name} [{s.device}] unstable: {s.metrics.get('unstable_reason') or 'spread'}"
+              "; rerun with more steps or repeats" for s in scenarios if s.metrics.get("unstable")]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios
               if not s.ok and s.reason]
     return "\n" + "\n".join(notes)
