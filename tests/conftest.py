@@ -49,3 +49,18 @@ def tiny_pre(tiny_source) -> Preprocessor:
 @pytest.fixture(scope="session")
 def tiny_context(tiny_source, tiny_pre) -> LoaderContext:
     return LoaderContext(tiny_source, tiny_pre, "cpu", seed=0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `gpu` need CUDA: where it is absent they are skipped, saying why."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    from loaderbench.harness.devices import probe
+
+    status = probe("cuda")
+    if status.available:
+        return
+    skip = pytest.mark.skip(reason=f"needs a CUDA device: {status.reason}")
+    for item in gpu_items:
+        item.add_marker(skip)

@@ -1,8 +1,9 @@
 """Memory and CPU of the scenario's process and its workers, sampled between steps.
 
 peak_rss_mib        the largest sum of RSS over this process and its live children seen at a
-                    poll (every 0.2 s and at the end): pages shared after fork count once per
-                    process, so it is an upper bound on what the workers really add
+                    poll (every 0.2 s and at the end), or this process's own exact peak if
+                    larger: pages shared after fork count once per process, so it is an upper
+                    bound on what the workers really add
 main_peak_rss_mib   this process alone, exact (the kernel's high-water mark)
 cpu_cores_busy      CPU seconds of this process and its children (live or reaped) over the
                     wall time of the step loop: 1.0 is one core busy all the time
@@ -81,7 +82,8 @@ class ResourceMonitor:
         # Reaped children are inside _own_cpu (children_user/system); add only live ones.
         cpu = self._own_cpu() + self._live_children_cpu() - self._start_cpu
         main_peak = main_peak_rss_bytes()
-        return {"peak_rss_mib": round(self.peak_rss / 2**20, 1),
+        peak = max(self.peak_rss, main_peak or 0)
+        return {"peak_rss_mib": round(peak / 2**20, 1),
                 "main_peak_rss_mib": None if main_peak is None else round(main_peak / 2**20, 1),
                 "max_worker_processes": self.peak_children,
                 "cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3),
