@@ -62,6 +62,10 @@ def base_result(s: Scenario, status: str, reason: str = "", **extra: Any) -> Sce
 
 
 CLOCK_NAME = "time.perf_counter"
+# Imported before the timed setup: every loader and the checks use them, so their import
+# time would otherwise land in whichever loader's setup ran first in the process.
+SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyarrow.compute",
+                  "sklearn.impute", "sklearn.preprocessing")
 
 
 def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
@@ -89,12 +93,6 @@ def build_loader(job: Job) -> tuple[Loader, Checker]:
     loader = cls(LoaderContext(source, pre, s.device, s.seed), options)
     checker = Checker(source, pre, cls.covers_dataset, loader.allowed_missing(), s.check_values)
     return loader, checker
-
-
-# Imported before the timed setup: every loader and the checks use them, so their import
-# time would otherwise land in whichever loader's setup ran first in the process.
-SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyarrow.compute",
-                  "sklearn.impute", "sklearn.preprocessing")
 
 
 @dataclass
