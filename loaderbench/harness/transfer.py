@@ -68,13 +68,17 @@ def plan(device: str, requested: str, loader_pins: bool, non_blocking: bool | No
 
 
 class PinProbe:
-    """Wraps the transfer to look at the first host batch: was it really in pinned memory?"""
+    """Wraps the transfer to look at the first batch: was it really in pinned memory?
+    `pinned` stays None if no batch came, or if the loader yielded it on the device already."""
 
     def __init__(self, move: Callable[[Batch], Batch]) -> None:
         self.move = move
         self.pinned: bool | None = None
+        self._looked = False
 
     def __call__(self, batch: Batch) -> Batch:
-        if self.pinned is None:
-            self.pinned = all(t.is_pinned() for t in batch)
+        if not self._looked:
+            self._looked = True
+            if all(t.device.type == "cpu" for t in batch):
+                self.pinned = all(t.is_pinned() for t in batch)
         return self.move(batch)
