@@ -22,6 +22,11 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 256, "shuffle": "df-sample", "encode": "apply"},
     ],
     "synthetic": [{"batch_size": 256, "latency_ms": 0.1, "steps_per_epoch": 5}],
+    "gpu-preprocess": [
+        {"batch_size": 256},
+        {"batch_size": 100, "chunk_rows": 333, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 1024, "drop_last": True},
+    ],
 }
 
 
