@@ -96,6 +96,54 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from loaderbench.results.compare import compare
+    from loaderbench.results.store import load
+
+    runs = [load(f) for f in args.files]
+    labels = args.labels or [f.stem for f in args.files]
+    if len(labels) != len(runs):
+        raise UsageError(f"--labels gives {len(labels)} names for {len(runs)} files")
+    print(compare(runs, labels, args.metric, args.format, args.by))
+    return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from loaderbench.results import gate
+    from loaderbench.results.compare import describe_env
+    from loaderbench.results.store import load
+
+    threshold = gate.parse_threshold(args.threshold)
+    baseline, current = load(args.baseline), load(args.current)
+    verdicts = gate.gate(baseline, current, threshold, args.statistic)
+    print(gate.render(verdicts, args.format, threshold, args.statistic))
+    if describe_env(baseline.env) != describe_env(current.env):
+        print(f"note: different machines or versions\n  baseline: {describe_env(baseline.env)}"
+              f"\n  current:  {describe_env(current.env)}", file=sys.stderr)
+    code = gate.exit_code(verdicts)
+    print({0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}[code],
+          file=sys.stderr)
+    return code
+
+
+def add_compare_gate(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("compare", help="put several result files side by side",
+                       parents=[common()])
+    c.add_argument("files", type=Path, nargs="+")
+    c.add_argument("--labels", type=_csv, help="column names (default: file names)")
+    c.add_argument("--metric", default="samples_per_s")
+    c.add_argument("--by", default="name+device", help="match scenarios by name+device or name")
+    c.add_argument("--format", default="github")
+    g = sub.add_parser("gate", help="exit 1 if CURRENT is slower than BASELINE (2: cannot "
+                       "compare)", parents=[common()])
+    g.add_argument("baseline", type=Path)
+    g.add_argument("current", type=Path)
+    g.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
+    g.add_argument("--statistic", choices=("mean", "median"), default="mean",
+                   help="step-time statistic compared (mean = throughput)")
+    g.add_argument("--format", default="github")
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from loaderbench.loaders import get, names
     from loaderbench.loaders.base import options_doc
@@ -157,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
                        parents=[common()])
     r.add_argument("file", type=Path)
     add_table_options(r)
+    add_compare_gate(sub)
     sub.add_parser("list", help="list loaders and shipped suites", parents=[common()])
     add_data(sub)
     sub.add_parser("env", help="print this machine's fingerprint", parents=[common()])
@@ -164,7 +213,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": cmd_run, "report": cmd_report, "list": cmd_list, "data": cmd_data, "env": cmd_env,
+    "run": cmd_run, "report": cmd_report, "compare": cmd_compare, "gate": cmd_gate,
+    "list": cmd_list, "data": cmd_data, "env": cmd_env,
 }
 
 

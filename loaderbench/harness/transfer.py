@@ -50,8 +50,11 @@ def _identity(batch: Batch) -> Batch:
 
 
 def plan(device: str, requested: str, loader_pins: bool, non_blocking: bool | None,
-         pin_option: bool = False) -> TransferPlan:
+         pin_option: bool = False, on_device: bool = False) -> TransferPlan:
     """Decide the transfer from the scenario's `transfer` field and what the loader does."""
+    if on_device:
+        return TransferPlan("cpu", "done by the loader inside next() (counted as data wait)",
+                            pinning="n/a (the loader copies)")
     if device != "cuda":
         asked = requested == "pin" or loader_pins or pin_option
         note = f"; pinning n/a on {device}" if asked else ""

@@ -138,7 +138,8 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
     loader.setup()
     setup_s = clock() - t
     move = transfer_mod.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
-                             bool(getattr(loader.options, "pin_memory", False)))
+                             bool(getattr(loader.options, "pin_memory", False)),
+                             loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed)
     timed = Timed.build(s.device, move.function(), train)

@@ -21,6 +21,7 @@ BUILTIN: dict[str, str] = {
     "rowwise": "loaderbench.loaders.rowwise:RowwiseLoader",
     "vectorized": "loaderbench.loaders.vectorized:VectorizedLoader",
     "synthetic": "loaderbench.loaders.synthetic:SyntheticLoader",
+    "gpu-preprocess": "loaderbench.loaders.gpu_preprocess:GpuPreprocessLoader",
 }
 
 

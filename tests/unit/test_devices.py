@@ -107,3 +107,13 @@ def test_mps_scenario_synchronises_through_torch_mps(mps_patched, tiny_root, tin
     assert result.timing["device_timer"] == "none" and result.steps.transfer_dev_s == ()
     assert len(mps_patched) == 3 * len(result.steps) == 3 * 8  # before t1, t2 and t3
     assert devices.event_timer("mps") is None
+
+
+def test_a_loader_that_copies_itself_leaves_the_harness_no_transfer():
+    from loaderbench.harness import transfer
+
+    plan = transfer.plan("cuda", "auto", loader_pins=False, non_blocking=None, on_device=True)
+    assert plan.function()("batch") == "batch"
+    assert plan.record() == {"transfer_mode": "done by the loader inside next() (counted as "
+                             "data wait)", "pinning": "n/a (the loader copies)",
+                             "non_blocking": None}
