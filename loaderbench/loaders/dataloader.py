@@ -39,7 +39,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from loaderbench.errors import UsageError
-from loaderbench.loaders.base import Batch, Loader, LoaderOptions
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 
 SamplerName = Literal["default", "sequential", "random", "stratified"]
 CollateName = Literal["default", "stack"]
@@ -136,15 +136,20 @@ def collate_none(batch: Batch) -> Batch:
 COLLATE: dict[str, Callable[[Any], Batch]] = {"default": collate_default, "stack": collate_stack}
 
 
-def make_dataloader(dataset: Dataset, options: WorkerOptions, pin: bool, seed: int,
+def make_dataloader(dataset: Dataset, options: WorkerOptions, context: LoaderContext, pin: bool,
                     **extra: Any) -> DataLoader:
-    """A DataLoader with the worker options; `extra` holds batch_size, sampler, collate_fn…"""
+    """A DataLoader with the worker options; `extra` holds batch_size, sampler, collate_fn…
+
+    With workers, the preprocessing's sklearn objects are built first, in the main process,
+    so forked workers inherit them rather than each importing sklearn in its first batch.
+    """
     workers = {}
     if options.num_workers:
+        context.preprocessor.warm()
         workers = {"prefetch_factor": options.prefetch_factor,
                    "persistent_workers": options.persistent_workers}
     return DataLoader(dataset, num_workers=options.num_workers, pin_memory=pin,
-                      generator=torch.Generator().manual_seed(seed), **workers, **extra)
+                      generator=torch.Generator().manual_seed(context.seed), **workers, **extra)
 
 
 def shutdown(loader: DataLoader | None) -> None:

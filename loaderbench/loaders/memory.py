@@ -62,7 +62,7 @@ class FrameLoader(DataLoaderLoader):
         frame = read_frame(ctx.source, getattr(opt, "columns", "needed"))
         labels = frame[ctx.source.roles.label].to_numpy(dtype=np.int64)
         self.sampler = make_sampler(opt, labels, ctx.seed)
-        self.loader = make_dataloader(self.make_dataset(frame), opt, self.pins_memory(), ctx.seed,
+        self.loader = make_dataloader(self.make_dataset(frame), opt, ctx, self.pins_memory(),
                                       batch_size=opt.batch_size, shuffle=opt.shuffle,
                                       sampler=self.sampler, drop_last=opt.drop_last,
                                       collate_fn=self.collate())

@@ -92,7 +92,7 @@ class ShardedLoader(DataLoaderLoader):
         opt = self.options
         init = shard_in_worker_init if opt.sharding == "worker-init-fn" else None
         self.loader = make_dataloader(ShardedDataset(self.context, opt, self.epoch_box), opt,
-                                      self.pins_memory(), self.context.seed, batch_size=None,
+                                      self.context, self.pins_memory(), batch_size=None,
                                       worker_init_fn=init)
 
     def epoch(self, index: int) -> Iterator[Batch]:

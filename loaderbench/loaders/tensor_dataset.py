@@ -40,7 +40,7 @@ class TensorDatasetLoader(DataLoaderLoader):
         opt, ctx = self.options, self.context
         data = read_tensors(ctx)
         self.sampler = make_sampler(opt, data.target.numpy(), ctx.seed)
-        self.loader = make_dataloader(TensorDataset(*data), opt, self.pins_memory(), ctx.seed,
+        self.loader = make_dataloader(TensorDataset(*data), opt, ctx, self.pins_memory(),
                                       batch_size=opt.batch_size, shuffle=opt.shuffle,
                                       sampler=self.sampler, drop_last=opt.drop_last,
                                       collate_fn=COLLATE[opt.collate_fn])

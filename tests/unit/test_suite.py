@@ -77,3 +77,15 @@ def test_bad_step_and_device():
         parse('[[scenario]]\nloader = "a"\nstep = "gpu"\n')
     with pytest.raises(UsageError, match="unknown device"):
         parse('[[scenario]]\nloader = "a"\ndevice = "tpu"\n')
+
+
+def test_a_scenario_epochs_replace_the_default_steps():
+    s = parse('[suite.defaults]\nsteps = 9\n[[scenario]]\nloader = "a"\nepochs = 1\n'
+              '[[scenario]]\nloader = "b"\n')
+    assert [(x.steps, x.epochs) for x in s.scenarios] == [(None, 1), (9, None)]
+
+
+def test_default_epochs_replace_scenario_default_steps():
+    s = parse('[suite.defaults]\nepochs = 2\n[[scenario]]\nloader = "a"\n'
+              '[[scenario]]\nloader = "b"\nsteps = 4\n')
+    assert [(x.steps, x.epochs) for x in s.scenarios] == [(None, 2), (4, None)]
