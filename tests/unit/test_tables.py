@@ -103,3 +103,16 @@ def test_details_show_shares_of_the_calibration():
 def test_unknown_baseline_is_a_usage_error():
     with pytest.raises(UsageError, match="--baseline 'nope'"):
         render(golden_run(), "github", "nope")
+
+
+def test_long_set_up_times_are_a_footnote():
+    slow = scenario("manual-slice batch_size=1024", "manual-slice", 0.002, 0.0001,
+                    timing={"setup_s": 2.5})
+    repeated = scenario("tensor-dataset", "tensor-dataset", 0.002, 0.001,
+                        timing={"setup_s": [1.0, 3.0, 2.0]})
+    quick = scenario("vectorized", "vectorized", 0.002, 0.001, timing={"setup_s": 0.01})
+    text = render(RunResult(created="x", env={}, scenarios=(slow, repeated, quick)))
+    assert "set-up, timed apart from the steps (not in the rates):\n" in text
+    assert "  manual-slice batch_size=1024 [cpu]: 2.50 s" in text
+    assert "  tensor-dataset [cpu]: 2.00 s" in text  # the median over repeats
+    assert "vectorized [cpu]:" not in text
