@@ -80,8 +80,9 @@ class Loader(abc.ABC):
     #: False for loaders that do not read the dataset (the synthetic yardstick).
     covers_dataset: ClassVar[bool] = True
     #: True for loaders whose batches are already on the target device (they copy inside
-    #: next(), so the copy is part of the data wait, and the harness's transfer is a no-op).
-    yields_on_device: ClassVar[bool] = False
+    #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
+    #: set it in setup() when an option decides.
+    yields_on_device: bool = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context

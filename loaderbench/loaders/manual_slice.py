@@ -8,12 +8,19 @@ gives up is what the seed lists as its problems: the data must fit in memory, th
 standard interface, no workers, and shuffling is by hand (`shuffle = true` gathers a
 permuted copy of every tensor at the start of each epoch, counted in that epoch's first
 step, after which the slices are views again).
+
+`resident = "device"` copies the preprocessed dataset to the accelerator once in set-up
+(200,000 rows x 40 features is 32 MB): a step's data is then a slice of device memory, so
+neither the loader nor the host-to-device copy is on the step's path. It is the answer when
+the data fits in accelerator memory (the seeds' "small datasets that fit in GPU memory" row);
+on cpu it changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -28,6 +35,7 @@ class ManualSliceOptions(LoaderOptions):
     shuffle: bool = False
     drop_last: bool = False
     pin_memory: bool = False  # pins the whole tensors once in set-up (CUDA only)
+    resident: Literal["host", "device"] = "host"
 
 
 def epoch_permutation(rows: int, seed: int, epoch: int) -> torch.Tensor:
@@ -41,13 +49,17 @@ class ManualSliceLoader(Loader):
 
     def setup(self) -> None:
         data = read_tensors(self.context)
-        self.data = data.pin_memory() if self.pins_memory() else data
+        self.yields_on_device = self.options.resident == "device" and self.context.device != "cpu"
+        if self.yields_on_device:
+            self.data = data.to(self.context.device)
+        else:
+            self.data = data.pin_memory() if self.pins_memory() else data
 
     def epoch(self, index: int) -> Iterator[Batch]:
         data, size = self.data, self.options.batch_size
         if self.options.shuffle:
             order = epoch_permutation(data.rows, self.context.seed, index)
-            data = Batch(*(t[order] for t in data))
+            data = Batch(*(t[order.to(t.device)] for t in data))
             data = data.pin_memory() if self.pins_memory() else data
         stop = data.rows - data.rows % size if self.options.drop_last else data.rows
         for start in range(0, stop, size):
@@ -57,4 +69,5 @@ class ManualSliceLoader(Loader):
         return self.options.batch_size - 1 if self.options.drop_last else 0
 
     def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
+        return (self.options.pin_memory and self.context.device == "cuda"
+                and self.options.resident == "host")

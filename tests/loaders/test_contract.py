@@ -47,6 +47,7 @@ VARIANTS: dict[str, list[dict]] = {
     "manual-slice": [
         {"batch_size": 256},
         {"batch_size": 128, "shuffle": True, "drop_last": True},
+        {"batch_size": 256, "shuffle": True, "resident": "device"},
     ],
     "tensor-dataset": [
         {"batch_size": 256},
