@@ -180,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     run = runner.run_all(run, chosen, prepared, args.out / "arrow_native.json",
                          lambda label, done, total: print(f"[{done}/{total}] {label}",
                                                           file=sys.stderr, flush=True),
-                         BATCH * (4 * n_features + 16))
+                         [BATCH * (4 * n_features + 16)])
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
-        after = runner.calibrate(prepared, BATCH * (4 * n_features + 16), ["cpu"], Path(tmp))
+        after = runner.calibrate(prepared, [BATCH * (4 * n_features + 16)], ["cpu"], Path(tmp))
     (args.out / "scan_after.json").write_text(json.dumps(after, indent=1, sort_keys=True))
     text = render(run, after)
     (args.out / "arrow_native.md").write_text(text)

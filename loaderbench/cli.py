@@ -52,13 +52,25 @@ def add_run(sub: argparse._SubParsersAction) -> None:
 def add_table_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="github", help="table format (tabulate's names)")
     p.add_argument("--baseline", help="loader that speedups are relative to")
+    p.add_argument("--details", action="store_true",
+                   help="a second table: CI, p99, start-up, %% of calibration, memory, CPU")
+
+
+def print_tables(run, args: argparse.Namespace) -> None:
+    from loaderbench.results.details import render_details
+    from loaderbench.results.tables import render
+
+    print(render(run, args.format, args.baseline))
+    if args.details:
+        print()
+        print(render_details(run, args.format))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.harness import devices
     from loaderbench.harness.progress import display
     from loaderbench.harness.session import RunRequest, execute
-    from loaderbench.results.tables import check_format, render
+    from loaderbench.results.tables import check_format
 
     check_format(args.format)
     for name in ("repeats", "steps", "epochs"):
@@ -70,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                          not args.no_check, not args.no_calibrate)
     with display(args.quiet) as progress:
         run, out = execute(request, progress)
-    print(render(run, args.format, args.baseline))
+    print_tables(run, args)
     counts = {k: sum(s.status == k for s in run.scenarios) for k in ("ok", "failed", "skipped")}
     print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped; "
           f"results: {out}", file=sys.stderr)
@@ -79,10 +91,57 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from loaderbench.results.store import load
-    from loaderbench.results.tables import render
 
-    print(render(load(args.file), args.format, args.baseline))
+    print_tables(load(args.file), args)
     return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from loaderbench.results.compare import compare
+    from loaderbench.results.store import load
+
+    runs = [load(f) for f in args.files]
+    labels = args.labels or [f.stem for f in args.files]
+    if len(labels) != len(runs):
+        raise UsageError(f"--labels gives {len(labels)} names for {len(runs)} files")
+    print(compare(runs, labels, args.metric, args.format, args.by))
+    return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from loaderbench.results import gate
+    from loaderbench.results.compare import describe_env
+    from loaderbench.results.store import load
+
+    threshold = gate.parse_threshold(args.threshold)
+    baseline, current = load(args.baseline), load(args.current)
+    verdicts = gate.gate(baseline, current, threshold, args.statistic)
+    print(gate.render(verdicts, args.format, threshold, args.statistic))
+    if describe_env(baseline.env) != describe_env(current.env):
+        print(f"note: different machines or versions\n  baseline: {describe_env(baseline.env)}"
+              f"\n  current:  {describe_env(current.env)}", file=sys.stderr)
+    code = gate.exit_code(verdicts)
+    print({0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}[code],
+          file=sys.stderr)
+    return code
+
+
+def add_compare_gate(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("compare", help="put several result files side by side",
+                       parents=[common()])
+    c.add_argument("files", type=Path, nargs="+")
+    c.add_argument("--labels", type=_csv, help="column names (default: file names)")
+    c.add_argument("--metric", default="samples_per_s")
+    c.add_argument("--by", default="name+device", help="match scenarios by name+device or name")
+    c.add_argument("--format", default="github")
+    g = sub.add_parser("gate", help="exit 1 if CURRENT is slower than BASELINE (2: cannot "
+                       "compare)", parents=[common()])
+    g.add_argument("baseline", type=Path)
+    g.add_argument("current", type=Path)
+    g.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
+    g.add_argument("--statistic", choices=("mean", "median"), default="mean",
+                   help="step-time statistic compared (mean = throughput)")
+    g.add_argument("--format", default="github")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -146,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
                        parents=[common()])
     r.add_argument("file", type=Path)
     add_table_options(r)
+    add_compare_gate(sub)
     sub.add_parser("list", help="list loaders and shipped suites", parents=[common()])
     add_data(sub)
     sub.add_parser("env", help="print this machine's fingerprint", parents=[common()])
@@ -153,7 +213,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": cmd_run, "report": cmd_report, "list": cmd_list, "data": cmd_data, "env": cmd_env,
+    "run": cmd_run, "report": cmd_report, "compare": cmd_compare, "gate": cmd_gate,
+    "list": cmd_list, "data": cmd_data, "env": cmd_env,
 }
 
 

@@ -17,6 +17,9 @@ from loaderbench.scenarios.preprocess import Preprocessor
 
 TINY = DatasetSpec(rows=3000, dates=2, files_per_date=2, numeric=4, categorical=3, filler=5,
                    row_group_size=400, classes=4, seed=7)
+# For the per-row loaders (~2 ms a row): the same shape, a fifth of the rows.
+SMALL = DatasetSpec(rows=600, dates=2, files_per_date=2, numeric=4, categorical=3, filler=5,
+                    row_group_size=100, classes=4, seed=7)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,3 +52,24 @@ def tiny_pre(tiny_source) -> Preprocessor:
 @pytest.fixture(scope="session")
 def tiny_context(tiny_source, tiny_pre) -> LoaderContext:
     return LoaderContext(tiny_source, tiny_pre, "cpu", seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_context(cache_dir: Path) -> LoaderContext:
+    source = open_data(ensure_dataset(SMALL), validate_ids=True)
+    return LoaderContext(source, Preprocessor.fit(source, sample_rows=600), "cpu", seed=0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `gpu` need CUDA: where it is absent they are skipped, saying why."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    from loaderbench.harness.devices import probe
+
+    status = probe("cuda")
+    if status.available:
+        return
+    skip = pytest.mark.skip(reason=f"needs a CUDA device: {status.reason}")
+    for item in gpu_items:
+        item.add_marker(skip)

@@ -3,13 +3,14 @@
 host copy       GB/s of a large in-memory copy (bytes copied per second)
 parquet scan    rows/s of PyArrow reading the run's feature columns, all threads, page cache
                 warm: with strings materialised, and with categoricals kept as dictionaries
-host -> device  GB/s pinned and pageable, at the run's batch size and at 64 MiB (CUDA, MPS),
-                and the cost of pin_memory() on one batch
+host -> device  GB/s pinned (CUDA) and pageable (CUDA, MPS), at each batch size of the run
+                and at 64 MiB, timed like the harness times a step's transfer (synchronised
+                host clock), and the cost of pin_memory() on one batch
 
 Tables show each loader's rows/s as % of the scan and its transfer GB/s as % of the pinned
 ceiling, so "fast" has a yardstick.
 
-    python -m loaderbench.harness.calibration DATA_ROOT BATCH_BYTES DEVICES OUT.json
+    python -m loaderbench.harness.calibration DATA_ROOT '[BATCH_BYTES, ...]' DEVICES OUT.json
 """
 
 from __future__ import annotations
@@ -58,24 +59,32 @@ def scan_rows_per_s(source: DataSource, dictionary: bool) -> float:
     return source.rows / seconds
 
 
-def transfer_gbps(device: str, nbytes: int, pinned: bool) -> float:
-    """Median host->device GB/s of `nbytes`, the device synchronised around each copy."""
-    import torch
-
+def transfer_gbps(device: str, tensors: tuple, pinned: bool) -> float:
+    """Median host->device GB/s of moving `tensors` with .to(device) as the harness does, the
+    device synchronised around each move."""
     from loaderbench.harness.devices import synchronizer
 
     sync = synchronizer(device)
-    src = torch.empty(nbytes, dtype=torch.uint8)
-    src = src.pin_memory() if pinned else src
-    dst = torch.empty(nbytes, dtype=torch.uint8, device=device)
+    src = tuple(t.pin_memory() for t in tensors) if pinned else tensors
+    nbytes = sum(t.element_size() * t.nelement() for t in src)
     times = []
     for _ in range(25):
         sync()
         t = time.perf_counter()
-        dst.copy_(src, non_blocking=pinned)
+        moved = [x.to(device, non_blocking=pinned) for x in src]
         sync()
         times.append(time.perf_counter() - t)
+        del moved
     return nbytes / statistics.median(times[5:]) / 1e9
+
+
+def batch_tensors(nbytes: int, n_features: int) -> tuple:
+    """A batch of the run's shape (features float32 [B, F], target and row_id int64 [B])."""
+    import torch
+
+    rows = max(1, nbytes // (4 * n_features + 16))
+    return (torch.ones(rows, n_features), torch.ones(rows, dtype=torch.int64),
+            torch.arange(rows))
 
 
 def pin_ms(nbytes: int) -> float:
@@ -85,18 +94,29 @@ def pin_ms(nbytes: int) -> float:
     return best_of(lambda: src.pin_memory()) * 1e3
 
 
-def device_calibration(device: str, batch_bytes: int) -> dict:
-    out = {"batch_bytes": batch_bytes, "large_bytes": LARGE_TRANSFER}
-    for size_name, size in (("batch", batch_bytes), ("large", LARGE_TRANSFER)):
-        out[f"h2d_pageable_gbps_{size_name}"] = transfer_gbps(device, size, pinned=False)
-        if device == "cuda":
-            out[f"h2d_pinned_gbps_{size_name}"] = transfer_gbps(device, size, pinned=True)
+def device_calibration(device: str, batch_bytes: list[int], n_features: int) -> dict:
+    """Host-to-device GB/s of a batch at each of the run's batch sizes (three tensors, as a
+    loader's batch is moved) and of one 64 MiB tensor: pageable, and on CUDA pinned too (the
+    ceiling a loader's transfer is compared with)."""
+    import torch
+
+    typical = batch_bytes[0]
+    out: dict = {"batch_bytes": typical, "large_bytes": LARGE_TRANSFER}
+    large = (torch.ones(LARGE_TRANSFER, dtype=torch.uint8),)
+    for kind, pinned in (("pageable", False), ("pinned", True)):
+        if pinned and device != "cuda":
+            continue
+        by_size = {str(b): transfer_gbps(device, batch_tensors(b, n_features), pinned)
+                   for b in sorted(set(batch_bytes))}
+        out[f"h2d_{kind}_gbps_by_bytes"] = by_size
+        out[f"h2d_{kind}_gbps_batch"] = by_size[str(typical)]
+        out[f"h2d_{kind}_gbps_large"] = transfer_gbps(device, large, pinned)
     if device == "cuda":
-        out["pin_memory_ms_batch"] = pin_ms(batch_bytes)
+        out["pin_memory_ms_batch"] = pin_ms(typical)
     return out
 
 
-def calibrate(source: DataSource, batch_bytes: int, device_names: list[str]) -> dict:
+def calibrate(source: DataSource, batch_bytes: list[int], device_names: list[str]) -> dict:
     from loaderbench.harness.devices import probe
 
     out: dict = {"host_copy_gbps": host_copy_gbps(),
@@ -107,13 +127,16 @@ def calibrate(source: DataSource, batch_bytes: int, device_names: list[str]) -> 
         status = probe(name)
         if name == "cpu" or not status.available:
             continue
-        out["devices"][name] = device_calibration(name, batch_bytes)
+        out["devices"][name] = device_calibration(name, batch_bytes,
+                                                  len(source.roles.features))
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     root, batch_bytes, names, out = sys.argv[1:] if argv is None else argv
-    result = calibrate(open_data(root), int(batch_bytes), json.loads(names))
+    sizes = json.loads(batch_bytes)
+    sizes = [int(sizes)] if isinstance(sizes, int) else [int(b) for b in sizes]
+    result = calibrate(open_data(root), sizes, json.loads(names))
     write_atomic(Path(out), dumps(result))
     return 0
 

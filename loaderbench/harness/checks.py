@@ -4,8 +4,9 @@ contract  every batch: features float32 [B, F], target int64 [B], row_id int64 [
 coverage  each complete epoch holds every row_id exactly once; duplicates and missing rows
           are counted per epoch. An epoch cut short by a step limit is checked for
           duplicates only and marked partial.
-values    a fixed sample of rows (row_id % stride == 0) compared with the reference
-          preprocessing (pandas + sklearn + map encoding) within float32 rounding.
+values    a fixed sample of rows (row_id % stride == 0), taken in every epoch, compared with
+          the reference preprocessing (pandas + sklearn + map encoding) within float32
+          rounding.
 """
 
 from __future__ import annotations
@@ -37,6 +38,30 @@ class EpochCoverage:
         return dict(self.__dict__)
 
 
+class IdBuffer:
+    """The row ids of one epoch, appended into one growing array: copying into memory already
+    touched costs a few microseconds a batch, where a fresh array per batch costs page faults."""
+
+    def __init__(self, capacity: int) -> None:
+        self._data = np.empty(max(1, capacity), dtype=np.int64)
+        self._n = 0
+
+    def append(self, ids: np.ndarray) -> None:
+        end = self._n + len(ids)
+        if end > len(self._data):
+            grown = np.empty(max(end, 2 * len(self._data)), dtype=np.int64)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : end] = ids
+        self._n = end
+
+    def take(self) -> np.ndarray:
+        """This epoch's ids (a copy), and the buffer emptied for the next."""
+        out = self._data[: self._n].copy()
+        self._n = 0
+        return out
+
+
 def contract_error(batch: Batch, n_features: int) -> str | None:
     """What is wrong with this batch's shapes and dtypes, or None."""
     if not isinstance(batch, tuple) or len(batch) != 3:
@@ -56,7 +81,14 @@ def contract_error(batch: Batch, n_features: int) -> str | None:
 
 @dataclass
 class Checker:
-    """Collects what each batch shows and judges it at the end of each epoch and run."""
+    """Collects what each batch shows and judges it at the end of each epoch and run.
+
+    Per batch it only copies the row ids and, for rows of the value sample not yet seen this
+    epoch, their features: a mask lookup, so the between-step cost stays a few microseconds
+    (it is outside the timed step, but it is wall time the loader's workers get for free).
+    The value sample is taken again in every epoch, so a loader that goes wrong after its
+    first epoch is caught too.
+    """
 
     source: DataSource
     preprocessor: Preprocessor
@@ -65,43 +97,57 @@ class Checker:
     check_values: bool = True
     contract: str | None = None
     epochs: list[EpochCoverage] = field(default_factory=list)
-    _ids: list[np.ndarray] = field(default_factory=list)
-    _samples: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)
+    _chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _wanted: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self._n_features = self.preprocessor.n_features
+        self._ids = IdBuffer(self.source.rows if self.covers_dataset else 0)
+        self._reset_sample()
 
     @property
     def stride(self) -> int:
         return max(1, self.source.rows // VALUE_SAMPLE)
 
+    def _reset_sample(self) -> None:
+        if self.check_values:
+            self._wanted = np.arange(self.source.rows) % self.stride == 0
+
     def observe(self, batch: Batch) -> None:
         """Record one batch (on any device); called outside the timed step."""
-        if self.contract is None:
-            self.contract = contract_error(batch, self.preprocessor.n_features)
         if self.contract is not None:
             return
-        # A copy: a loader may reuse the batch's buffers once the consumer moves on.
-        ids = batch.row_id.cpu().numpy().copy()
-        if ids.min() < 0 or ids.max() >= self.source.rows:
-            self.contract = (f"row_id out of range 0..{self.source.rows - 1}: "
-                             f"{ids.min()}..{ids.max()}")
+        self.contract = contract_error(batch, self._n_features)
+        if self.contract is not None:
             return
-        self._ids.append(ids)
-        if self.check_values:
+        ids = batch.row_id.cpu().numpy()
+        if self.covers_dataset:
+            self._ids.append(ids)  # copied: a loader may refill the same tensor next step
+        elif ids.min() < 0 or ids.max() >= self.source.rows:
+            self.contract = _range_error(ids, self.source.rows)
+            return
+        if self._wanted is not None:
             self._sample_values(batch, ids)
 
     def _sample_values(self, batch: Batch, ids: np.ndarray) -> None:
-        picked = np.flatnonzero(ids % self.stride == 0)
-        if not len(picked):
+        picked = np.flatnonzero(np.take(self._wanted, ids, mode="clip"))
+        if not picked.size:
             return
+        got = ids[picked]
+        inside = (got >= 0) & (got < self.source.rows)  # out-of-range ids fail in end_epoch
+        picked, got = picked[inside], got[inside]
+        self._wanted[got] = False
         rows = torch.from_numpy(picked)
         feats = batch.features[rows.to(batch.features.device)].cpu().numpy()
         targets = batch.target[rows.to(batch.target.device)].cpu().numpy()
-        for k, i in enumerate(picked):
-            self._samples.setdefault(int(ids[i]), (feats[k], int(targets[k])))
+        self._chunks.append((got, feats, targets))
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
-        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
-        self._ids = []
-        if not self.covers_dataset:
+        ids = self._ids.take()
+        self._reset_sample()
+        if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
+            self.contract = _range_error(ids, self.source.rows)
+        if not self.covers_dataset or self.contract is not None:
             return
         counts = np.bincount(ids, minlength=self.source.rows) if len(ids) else np.zeros(1)
         duplicates = int((counts[counts > 1] - 1).sum())
@@ -143,21 +189,27 @@ class Checker:
     def _values_verdict(self) -> tuple[str, str | None]:
         if not self.check_values:
             return "skipped (--no-check)", None
-        if self.contract is not None or not self._samples:
+        if self.contract is not None or not self._chunks:
             return "not checked (no sampled rows)", None
-        ids = np.array(sorted(self._samples), dtype=np.int64)
+        got_ids = np.concatenate([c[0] for c in self._chunks])
+        got_x = np.concatenate([c[1] for c in self._chunks])
+        got_y = np.concatenate([c[2] for c in self._chunks])
+        ids = np.unique(got_ids)
         ref_x, ref_y = reference_rows(self.source, self.preprocessor, ids)
-        got_x = np.stack([self._samples[int(i)][0] for i in ids])
-        got_y = np.array([self._samples[int(i)][1] for i in ids])
-        bad_x = ~np.isclose(got_x, ref_x, rtol=RTOL, atol=ATOL).all(axis=1)
-        bad = bad_x | (got_y != ref_y)
+        at = np.searchsorted(ids, got_ids)
+        bad_x = ~np.isclose(got_x, ref_x[at], rtol=RTOL, atol=ATOL).all(axis=1)
+        bad = bad_x | (got_y != ref_y[at])
         if not bad.any():
             return f"ok ({len(ids):,} rows)", None
         first = int(np.flatnonzero(bad)[0])
-        diff = float(np.abs(got_x[first] - ref_x[first]).max())
-        return "mismatch", (f"values: {int(bad.sum()):,} of {len(ids):,} sampled rows differ from "
-                            f"the reference (row_id {ids[first]}: max |diff| {diff:.3g}, "
-                            f"target {got_y[first]} vs {ref_y[first]})")
+        diff = float(np.abs(got_x[first] - ref_x[at[first]]).max())
+        return "mismatch", (f"values: {int(bad.sum()):,} of {len(bad):,} sampled rows differ "
+                            f"from the reference (row_id {got_ids[first]}: max |diff| "
+                            f"{diff:.3g}, target {got_y[first]} vs {ref_y[at[first]]})")
+
+
+def _range_error(ids: np.ndarray, rows: int) -> str:
+    return f"row_id out of range 0..{rows - 1}: {ids.min()}..{ids.max()}"
 
 
 def reference_rows(source: DataSource, pre: Preprocessor,

@@ -5,7 +5,9 @@
 The device is synchronised before every clock read, so asynchronous CUDA/MPS work is charged
 to the part that queued it. The first step of an epoch includes starting the epoch's iterator
 (worker processes, file handles): that is the time to first batch. Checks and bookkeeping
-run between steps, outside t0..t3. The clock is injected so tests can drive it.
+run between steps, outside t0..t3; their time is summed apart (`bookkeeping_s`), so the
+wall time a check costs is shown rather than hidden. The clock is injected so tests can
+drive it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from loaderbench.loaders.base import Batch, Loader
 from loaderbench.results.schema import StepSamples
 
 Clock = Callable[[], float]
+COLUMNS = ("wait_s", "transfer_s", "compute_s", "rows", "epoch", "repeat", "warmup", "first")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class LoopPlan:
             return step >= self.warmup + self.steps
         return epoch >= (self.epochs or 1)
 
+    @property
+    def step_limit(self) -> int | None:
+        """The total step count that ends the loop in steps mode, else None."""
+        return None if self.steps is None else self.warmup + self.steps
+
 
 @dataclass
 class Recorder:
@@ -40,21 +48,19 @@ class Recorder:
 
     repeat: int = 0
     warmup: int = 0
-    columns: dict[str, list] = field(default_factory=lambda: {
-        k: [] for k in ("wait_s", "transfer_s", "compute_s", "rows", "epoch", "repeat",
-                        "warmup", "first")})
+    columns: dict[str, list] = field(default_factory=lambda: {k: [] for k in COLUMNS})
 
-    def add(self, times: tuple[float, float, float, float], rows: int, epoch: int,
+    def add(self, t0: float, t1: float, t2: float, t3: float, rows: int, epoch: int,
             first: bool) -> None:
-        t0, t1, t2, t3 = times
         c = self.columns
+        n = len(c["wait_s"])
         c["wait_s"].append(t1 - t0)
         c["transfer_s"].append(t2 - t1)
         c["compute_s"].append(t3 - t2)
         c["rows"].append(rows)
         c["epoch"].append(epoch)
         c["repeat"].append(self.repeat)
-        c["warmup"].append(len(c["warmup"]) < self.warmup)
+        c["warmup"].append(n < self.warmup)
         c["first"].append(first)
 
     def __len__(self) -> int:
@@ -67,8 +73,20 @@ class Recorder:
 @dataclass
 class LoopOutcome:
     steps: StepSamples
-    epoch_s: list[float]
+    epoch_s: list[float]          # complete epochs, as a training loop would see them
     epochs_complete: int
+    epoch_wall_s: list[float] = field(default_factory=list)  # the same, checks included
+    bookkeeping_s: float = 0.0    # checks and records between steps, outside t0..t3
+    loop_s: float = 0.0           # the whole loop, wall clock
+
+
+@dataclass(frozen=True)
+class StepParts:
+    """What one step does, in order: transfer, train, and the device sync between them."""
+
+    transfer: Callable[[Batch], Batch]
+    train: Callable[[Batch], None]
+    sync: Callable[[], None]
 
 
 def run_loop(loader: Loader, plan: LoopPlan, transfer: Callable[[Batch], Batch],
@@ -77,31 +95,38 @@ def run_loop(loader: Loader, plan: LoopPlan, transfer: Callable[[Batch], Batch],
              clock: Clock = time.perf_counter, repeat: int = 0) -> LoopOutcome:
     """Run epochs until the plan is done; return the raw steps and complete epochs' times."""
     rec = Recorder(repeat=repeat, warmup=plan.warmup)
-    epoch_s: list[float] = []
+    out = LoopOutcome(StepSamples(), [], 0)
+    parts = StepParts(transfer, train, sync)
+    start = clock()
     epoch = 0
     while not plan.done(len(rec), epoch):
-        seconds, complete = _one_epoch(loader, plan, transfer, train, sync, observe, clock,
-                                       rec, epoch)
+        t = clock()
+        seconds, complete, bookkeeping = _one_epoch(loader, plan, parts, observe, clock, rec,
+                                                    epoch)
         end_epoch(epoch, complete)
+        out.bookkeeping_s += bookkeeping
         if not complete:
             break
-        epoch_s.append(seconds)
+        out.epoch_s.append(seconds)
+        out.epoch_wall_s.append(clock() - t)
         epoch += 1
-    return LoopOutcome(rec.samples(), epoch_s, len(epoch_s))
+    out.loop_s = clock() - start
+    out.steps, out.epochs_complete = rec.samples(), len(out.epoch_s)
+    return out
 
 
-def _one_epoch(loader: Loader, plan: LoopPlan, transfer, train, sync, observe, clock: Clock,
-               rec: Recorder, epoch: int) -> tuple[float, bool]:
-    """One epoch's steps; returns its time (steps plus the final empty wait) and completeness."""
-    start = len(rec)
+def _one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
+               observe: Callable[[Batch], None], clock: Clock, rec: Recorder,
+               epoch: int) -> tuple[float, bool, float]:
+    """One epoch's steps: its time (steps plus the final empty wait), whether it ran to its
+    end, and the bookkeeping time between its steps."""
+    transfer, train, sync, add = parts.transfer, parts.train, parts.sync, rec.add
+    limit = plan.step_limit
+    start, bookkeeping, seconds = len(rec), 0.0, 0.0
+    n = start
     t0 = clock()
     batches: Iterator[Batch] = iter(loader.epoch(epoch))
-    while True:
-        try:
-            batch = next(batches)
-        except StopIteration:
-            end_wait = clock() - t0
-            break
+    for batch in batches:
         sync()
         t1 = clock()
         on_device = transfer(batch)
@@ -110,18 +135,20 @@ def _one_epoch(loader: Loader, plan: LoopPlan, transfer, train, sync, observe, c
         train(on_device)
         sync()
         t3 = clock()
-        rec.add((t0, t1, t2, t3), batch.rows, epoch, first=len(rec) == start)
+        add(t0, t1, t2, t3, batch.rows, epoch, n == start)
+        seconds += t3 - t0
+        n += 1
         observe(on_device)
-        if plan.steps is not None and plan.done(len(rec), epoch):
+        if limit is not None and n >= limit:
+            bookkeeping += clock() - t3
             _abandon(batches)
-            return 0.0, False
+            return 0.0, False, bookkeeping
         t0 = clock()
-    if len(rec) == start:
+        bookkeeping += t0 - t3
+    end_wait = clock() - t0
+    if n == start:
         raise RuntimeError(f"loader {loader.name!r} yielded no batch in epoch {epoch}")
-    steps = rec.columns
-    seconds = sum(steps[k][i] for k in ("wait_s", "transfer_s", "compute_s")
-                  for i in range(start, len(rec)))
-    return seconds + end_wait, True
+    return seconds + end_wait, True, bookkeeping
 
 
 def _abandon(batches: Iterator[Batch]) -> None:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from loaderbench.harness.progress import Progress, silent
 from loaderbench.scenarios.dataset import (
     DatasetSpec,
     DataSource,
@@ -44,10 +45,11 @@ def fingerprint(source: DataSource) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def fitted(source: DataSource) -> Path:
+def fitted(source: DataSource, progress: Progress = silent) -> Path:
     """The cached fit for `source`, fitting it first if needed."""
     path = cache_root() / "preprocessors" / f"{fingerprint(source)}.json"
     if not path.exists():
+        progress(f"fitting the preprocessing on {FIT_SAMPLE_ROWS:,} rows", 0, 0)
         path.parent.mkdir(parents=True, exist_ok=True)
         Preprocessor.fit(source, FIT_SAMPLE_ROWS).save(path)
     return path
@@ -62,10 +64,20 @@ def count_classes(source: DataSource) -> int:
     return int(pc.max(labels).as_py()) + 1
 
 
-def prepare(spec: DatasetSpec, data_dir: Path | None = None) -> Prepared:
+def prepare(spec: DatasetSpec, data_dir: Path | None = None,
+            progress: Progress = silent) -> Prepared:
     """Open `data_dir`, or generate (or reuse) the dataset of `spec`; fit the preprocessing."""
     if data_dir is not None:
+        progress(f"checking {data_dir}", 0, 0)
         source = open_data(data_dir, validate_ids=True)
-        return Prepared(source, fitted(source), count_classes(source))
-    source = open_data(ensure_dataset(spec))
-    return Prepared(source, fitted(source), count_classes(source), spec)
+        generated = None
+    else:
+        def on_file(done: int, total: int) -> None:
+            progress(f"generating the dataset ({spec.rows:,} rows)", done, total)
+
+        progress("looking for the dataset", 0, 0)
+        source = open_data(ensure_dataset(spec, on_file=on_file))
+        generated = spec
+    path = fitted(source, progress)
+    progress("counting classes", 0, 0)
+    return Prepared(source, path, count_classes(source), generated)

@@ -14,23 +14,23 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import loaderbench
 from loaderbench.harness import devices
 from loaderbench.harness.prepare import Prepared
+from loaderbench.harness.progress import Progress, silent
 from loaderbench.harness.worker import Job, base_result
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import build_options
 from loaderbench.results import environment
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import step_metrics
+from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import save
 from loaderbench.scenarios.scenario import Scenario
 
-Progress = Callable[[str, int, int], None]  # (label, done, total)
 CALIBRATION_TIMEOUT_S = 600
 
 
@@ -95,23 +95,44 @@ def run_job(job: Job, workdir: Path) -> ScenarioResult:
 
 
 def merge(results: Sequence[ScenarioResult], row_bytes: int) -> ScenarioResult:
-    """Repeats of one scenario -> one result whose steps carry their repeat index."""
+    """Repeats of one scenario -> one result whose steps carry their repeat index; timing
+    and resources keep each repeat's value (lists), metrics are recomputed from all steps."""
     first = results[0]
     if len(results) == 1:
         return first
     bad = next((r for r in results if r.status != "ok"), None)
     steps = StepSamples.concat([r.steps for r in results])
-    timing = {**first.timing, "epoch_s": [e for r in results for e in r.timing.get("epoch_s", [])],
-              "setup_s": [r.timing.get("setup_s") for r in results]}
-    resources = {**first.resources, "peak_rss_mib": max(r.resources.get("peak_rss_mib", 0)
-                                                        for r in results)}
-    out = (bad or first).with_(steps=steps, timing=timing, resources=resources)
-    return out.with_(metrics=step_metrics(steps, row_bytes)) if len(steps) else out
+    timing = {**first.timing, **{k: [r.timing.get(k) for r in results]
+                                 for k in ("setup_s", "loop_s", "bookkeeping_s")},
+              **{k: [e for r in results for e in r.timing.get(k, [])]
+                 for k in ("epoch_s", "epoch_wall_s")}}
+    out = (bad or first).with_(steps=steps, timing=timing,
+                               resources=merge_resources([r.resources for r in results]))
+    if not len(steps):
+        return out
+    return out.with_(metrics=scenario_metrics(steps, timing, row_bytes, first.device))
 
 
-def run_scenario(s: Scenario, prepared: Prepared, workdir: Path) -> ScenarioResult:
+def merge_resources(parts: Sequence[dict]) -> dict:
+    """Peaks are the largest over repeats; CPU use is the median repeat's."""
+    out = dict(parts[0])
+    for key in ("peak_rss_mib", "main_peak_rss_mib", "max_worker_processes"):
+        values = [p[key] for p in parts if p.get(key) is not None]
+        if values:
+            out[key] = max(values)
+    busy = sorted(p["cpu_cores_busy"] for p in parts if p.get("cpu_cores_busy") is not None)
+    if busy:
+        out["cpu_cores_busy"] = busy[len(busy) // 2]
+    return out
+
+
+def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progress = silent,
+                 position: tuple[int, int] = (0, 1)) -> ScenarioResult:
+    """Every repeat of `s`, each in a fresh process; `position` is (done, total) for progress."""
     results = []
     for repeat in range(s.repeats):
+        note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
+        progress(f"{s.name} [{s.device}]{note}", *position)
         job = Job(s, repeat, str(prepared.source.root), str(prepared.preprocessor_path),
                   prepared.n_classes)
         results.append(run_job(job, workdir))
@@ -120,10 +141,11 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path) -> ScenarioResu
     return merge(results, 4 * (len(prepared.source.roles.features)) + 16)
 
 
-def calibrate(prepared: Prepared, batch_bytes: int, device_names: list[str],
+def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],
               workdir: Path) -> dict:
     out = workdir / "calibration.json"
-    args = [str(prepared.source.root), str(batch_bytes), json.dumps(device_names), str(out)]
+    args = [str(prepared.source.root), json.dumps(batch_bytes), json.dumps(device_names),
+            str(out)]
     done = spawn("loaderbench.harness.calibration", args, CALIBRATION_TIMEOUT_S,
                  workdir / "calibration.log")
     if out.exists():
@@ -141,21 +163,20 @@ def new_run(suite: str, prepared: Prepared) -> RunResult:
 
 
 def run_all(run: RunResult, scenarios: Sequence[Scenario], prepared: Prepared, out: Path,
-            progress: Progress | None = None, calibrate_batch_bytes: int | None = None
+            progress: Progress = silent, calibrate_batch_bytes: list[int] | None = None
             ) -> RunResult:
     """Calibrate once, run every scenario, save after each; return the finished run."""
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
         workdir = Path(tmp)
         if calibrate_batch_bytes:
             names = sorted({s.device for s in scenarios})
+            progress("calibrating: host copy, Parquet scan, host-to-device copies", 0, 0)
             run = replace(run, calibration=calibrate(prepared, calibrate_batch_bytes, names,
                                                      workdir))
             save(run, out)
         for i, s in enumerate(scenarios):
-            if progress:
-                progress(f"{s.name} [{s.device}]", i, len(scenarios))
-            run = run.with_scenario(run_scenario(s, prepared, workdir))
+            result = run_scenario(s, prepared, workdir, progress, (i, len(scenarios)))
+            run = run.with_scenario(result)
             save(run, out)
-        if progress:
-            progress("done", len(scenarios), len(scenarios))
+        progress("done", len(scenarios), len(scenarios))
     return run

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
-from loaderbench.harness.runner import Progress
+from loaderbench.harness.progress import Progress, silent
 from loaderbench.loaders import get as get_loader
 from loaderbench.results.schema import RunResult
 from loaderbench.results.store import check_writable
@@ -50,18 +50,19 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
     return suite, tuple(runner.resolve_devices(chosen))
 
 
-def typical_batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> int:
+def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
+    """The bytes of a batch at each batch size the run uses, the most common first."""
     sizes = Counter(int(s.options.get("batch_size", 4096)) for s in scenarios)
-    return sizes.most_common(1)[0][0] * (4 * n_features + 16)
+    return [size * (4 * n_features + 16) for size, _ in sizes.most_common()]
 
 
 def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:
     suite, scenarios = plan(request)
     out = request.out or default_out(request.suite)
     check_writable(out)
-    prepared = prepare(suite.dataset, request.data)
+    prepared = prepare(suite.dataset, request.data, progress or silent)
     run = runner.new_run(suite.name, prepared)
-    batch_bytes = typical_batch_bytes(scenarios, len(prepared.source.roles.features))
-    run = runner.run_all(run, scenarios, prepared, out, progress,
-                         batch_bytes if request.calibrate else None)
+    sizes = batch_bytes(scenarios, len(prepared.source.roles.features))
+    run = runner.run_all(run, scenarios, prepared, out, progress or silent,
+                         sizes if request.calibrate else None)
     return run, out

@@ -9,24 +9,27 @@ class count; RESULT receives a ScenarioResult as JSON (written atomically).
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from loaderbench.errors import UsageError
-from loaderbench.harness import devices, transfer
+from loaderbench.harness import devices
+from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
-from loaderbench.harness.loop import Clock, LoopPlan, run_loop
+from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
-from loaderbench.loaders.base import Loader, LoaderContext, build_options
-from loaderbench.results.schema import ScenarioResult
-from loaderbench.results.stats import step_metrics
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
+from loaderbench.results.schema import ScenarioResult, StepSamples
+from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.dataset import open_data
 from loaderbench.scenarios.preprocess import Preprocessor
@@ -58,6 +61,13 @@ def base_result(s: Scenario, status: str, reason: str = "", **extra: Any) -> Sce
                           scenario=s.to_dict(), **extra)
 
 
+CLOCK_NAME = "time.perf_counter"
+# Imported before the timed setup: every loader and the checks use them, so their import
+# time would otherwise land in whichever loader's setup ran first in the process.
+SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyarrow.compute",
+                  "sklearn.impute", "sklearn.preprocessing")
+
+
 def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     """Run the job's scenario once; every failure becomes a `failed` result, never a crash."""
     s = job.scenario
@@ -85,37 +95,88 @@ def build_loader(job: Job) -> tuple[Loader, Checker]:
     return loader, checker
 
 
+@dataclass
+class Timed:
+    """The step's parts as the loop runs them, and the probes that watch them."""
+
+    transfer: Callable[[Batch], Batch]
+    train: Callable[[Batch], None]
+    probe: transfer_mod.PinProbe | None
+    events: devices.EventTimer | None
+
+    @classmethod
+    def build(cls, device: str, move: Callable[[Batch], Batch],
+              train: Callable[[Batch], None]) -> Timed:
+        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part."""
+        if device != "cuda":
+            return cls(move, train, None, None)
+        probe = transfer_mod.PinProbe(move)
+        events = devices.event_timer(device)
+        timed_move, timed_train = events.wrap(probe, train) if events else (probe, train)
+        return cls(timed_move, timed_train, probe, events)
+
+    def record(self) -> dict[str, Any]:
+        return {"pinned_batches": self.probe.pinned if self.probe else None,
+                "device_timer": self.events.method if self.events else "none"}
+
+    def columns(self, steps: StepSamples) -> StepSamples:
+        if self.events is None:
+            return steps
+        return replace(steps, transfer_dev_s=tuple(self.events.transfer_s),
+                       compute_dev_s=tuple(self.events.compute_s))
+
+
 def measure(job: Job, clock: Clock) -> ScenarioResult:
     import torch
 
     s = job.scenario
+    for module in SHARED_IMPORTS:
+        importlib.import_module(module)
     loader, checker = build_loader(job)
     monitor = ResourceMonitor()
     t = clock()
     loader.setup()
     setup_s = clock() - t
-    move = transfer.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
-                         bool(getattr(loader.options, "pin_memory", False)))
+    move = transfer_mod.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
+                             bool(getattr(loader.options, "pin_memory", False)),
+                             loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed)
-
-    def observe(batch):
-        checker.observe(batch)
-        monitor.poll()
-
+    timed = Timed.build(s.device, move.function(), train)
     try:
-        outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), move.function(), train,
-                           devices.synchronizer(s.device), observe, checker.end_epoch, clock,
-                           job.repeat)
+        outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()
+    timing = {"setup_s": setup_s, "epoch_s": outcome.epoch_s, "epoch_wall_s": outcome.epoch_wall_s,
+              "bookkeeping_s": outcome.bookkeeping_s, "loop_s": outcome.loop_s,
+              **move.record(), **timed.record(), "clock": CLOCK_NAME,
+              "sync": devices.probe(s.device).sync_method}
+    steps = timed.columns(outcome.steps)
     row_bytes = 4 * checker.preprocessor.n_features + 16
-    timing = {"setup_s": setup_s, "epoch_s": outcome.epoch_s, "transfer_mode": move.mode,
-              "sync": devices.probe(s.device).sync_method, "clock": "time.perf_counter"}
-    return base_result(s, "failed" if failure else "ok", failure or "", steps=outcome.steps,
-                       metrics=step_metrics(outcome.steps, row_bytes), checks=checks,
-                       timing=timing, resources=monitor.summary())
+    return base_result(s, "failed" if failure else "ok", failure or "", steps=steps,
+                       metrics=scenario_metrics(steps, timing, row_bytes, s.device),
+                       checks=checks, timing=timing, resources=resources)
+
+
+def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, timed: Timed,
+          clock: Clock) -> tuple[LoopOutcome, dict[str, Any]]:
+    """The step loop, with the checks and the resource monitor between steps."""
+    s = job.scenario
+    collect = timed.events.collect if timed.events else None
+    check, poll = checker.observe, monitor.poll
+
+    def observe(batch: Batch) -> None:
+        if collect is not None:
+            collect()
+        check(batch)
+        poll()
+
+    monitor.start()
+    outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), timed.transfer,
+                       timed.train, devices.synchronizer(s.device), observe, checker.end_epoch,
+                       clock, job.repeat)
+    return outcome, monitor.summary()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,14 @@ ENTRY_POINT_GROUP = "loaderbench.loaders"
 
 BUILTIN: dict[str, str] = {
     "rowwise": "loaderbench.loaders.rowwise:RowwiseLoader",
+    "rowwise-map": "loaderbench.loaders.rowwise_map:RowwiseMapLoader",
     "vectorized": "loaderbench.loaders.vectorized:VectorizedLoader",
+    "batched-map": "loaderbench.loaders.batched_map:BatchedMapLoader",
+    "sharded": "loaderbench.loaders.sharded:ShardedLoader",
+    "manual-slice": "loaderbench.loaders.manual_slice:ManualSliceLoader",
+    "tensor-dataset": "loaderbench.loaders.tensor_dataset:TensorDatasetLoader",
     "synthetic": "loaderbench.loaders.synthetic:SyntheticLoader",
+    "gpu-preprocess": "loaderbench.loaders.gpu_preprocess:GpuPreprocessLoader",
     "arrow-native": "loaderbench.loaders.arrow_native:ArrowNativeLoader",
 }
 

@@ -79,6 +79,10 @@ class Loader(abc.ABC):
     Options: ClassVar[type[LoaderOptions]] = LoaderOptions
     #: False for loaders that do not read the dataset (the synthetic yardstick).
     covers_dataset: ClassVar[bool] = True
+    #: True for loaders whose batches are already on the target device (they copy inside
+    #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
+    #: set it in setup() when an option decides.
+    yields_on_device: bool = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context

@@ -15,7 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from loaderbench.loaders.base import Batch
+from loaderbench.loaders.base import Batch, LoaderContext
+from loaderbench.scenarios.preprocess import Encode
 
 
 class Chunk(NamedTuple):
@@ -31,6 +32,14 @@ class Chunk(NamedTuple):
 
     def slice(self, start: int, stop: int) -> Chunk:
         return Chunk(self.features[start:stop], self.target[start:stop], self.row_id[start:stop])
+
+
+def frame_chunk(context: LoaderContext, frame, encode: Encode = "map") -> Chunk:
+    """A pandas frame of raw rows through the vectorized preprocessing."""
+    roles = context.source.roles
+    return Chunk(context.preprocessor.features(frame, encode),
+                 frame[roles.label].to_numpy(dtype=np.int64),
+                 frame[roles.row_id].to_numpy(dtype=np.int64))
 
 
 def concat(chunks: Sequence[Chunk]) -> Chunk:

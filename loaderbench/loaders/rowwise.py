@@ -21,6 +21,8 @@ from torch.utils.data import DataLoader, IterableDataset
 from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import iter_record_batches
+from loaderbench.scenarios.dataset import ColumnRoles
+from loaderbench.scenarios.preprocess import Encode, Preprocessor
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,17 @@ class RowwiseDataset(IterableDataset):
         for record_batch in iter_record_batches(self.context.source.files, self.options.chunk_rows):
             frame = record_batch.to_pandas()
             for idx in range(len(frame)):
-                row = frame.iloc[idx : idx + 1]
-                num = pre.numeric(row)
-                cat = pre.encode(row, "apply").astype(np.float32)
-                yield Batch(torch.tensor(np.concatenate([num, cat], axis=1)[0]),
-                            torch.tensor(int(row[roles.label].iloc[0]), dtype=torch.int64),
-                            torch.tensor(int(row[roles.row_id].iloc[0]), dtype=torch.int64))
+                yield row_sample(pre, roles, frame.iloc[idx : idx + 1])
+
+
+def row_sample(pre: Preprocessor, roles: ColumnRoles, row, encode: Encode = "apply") -> Batch:
+    """One sample from a 1-row frame, the seeds' way: sklearn on one row, one encoder call
+    per categorical cell (`apply`), tensors for one sample."""
+    num = pre.numeric(row)
+    cat = pre.encode(row, encode).astype(np.float32)
+    return Batch(torch.tensor(np.concatenate([num, cat], axis=1)[0]),
+                 torch.tensor(int(row[roles.label].iloc[0]), dtype=torch.int64),
+                 torch.tensor(int(row[roles.row_id].iloc[0]), dtype=torch.int64))
 
 
 class RowwiseLoader(Loader):

@@ -17,8 +17,9 @@ epoch; `chunk_rows` sets the record-batch size; `columns` all | needed reads eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -26,7 +27,13 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import Chunk, file_order, iter_record_batches, rebatch
+from loaderbench.loaders.chunks import (
+    Chunk,
+    file_order,
+    frame_chunk,
+    iter_record_batches,
+    rebatch,
+)
 
 
 @dataclass(frozen=True)
@@ -48,13 +55,10 @@ class VectorizedOptions(LoaderOptions):
 def chunk_arrays(context: LoaderContext, options: VectorizedOptions, record_batch,
                  rng: np.random.Generator) -> Chunk:
     """One record batch through the seeds' vectorized preprocessing."""
-    roles = context.source.roles
     frame = record_batch.to_pandas()
     if options.shuffle == "df-sample":
         frame = frame.sample(frac=1.0, random_state=rng).reset_index(drop=True)
-    chunk = Chunk(context.preprocessor.features(frame, options.encode),
-                  frame[roles.label].to_numpy(dtype=np.int64),
-                  frame[roles.row_id].to_numpy(dtype=np.int64))
+    chunk = frame_chunk(context, frame, options.encode)
     if options.shuffle == "permutation":
         chunk = chunk.take(rng.permutation(len(chunk)))
     return chunk
@@ -68,16 +72,20 @@ class VectorizedDataset(IterableDataset):
         self.options = options
         self.epoch = 0
 
-    def chunks(self) -> Iterator[Chunk]:
-        ctx, opt = self.context, self.options
-        rng = np.random.default_rng([ctx.seed, self.epoch])
-        files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, self.epoch)
-        columns = None if opt.columns == "all" else list(ctx.source.roles.needed)
-        for record_batch in iter_record_batches(files, opt.chunk_rows, columns):
-            yield chunk_arrays(ctx, opt, record_batch, rng)
-
     def __iter__(self) -> Iterator[Batch]:
-        return rebatch(self.chunks(), self.options.batch_size, self.options.drop_last)
+        ctx = self.context
+        files = file_order(ctx.source.files, self.options.shuffle_files, ctx.seed, self.epoch)
+        rng = np.random.default_rng([ctx.seed, self.epoch])
+        return rebatch(file_chunks(ctx, self.options, files, rng), self.options.batch_size,
+                       self.options.drop_last)
+
+
+def file_chunks(context: LoaderContext, options: VectorizedOptions, files: Sequence[Path],
+                rng: np.random.Generator) -> Iterator[Chunk]:
+    """The preprocessed chunks of `files`, in order, one per record batch."""
+    columns = None if options.columns == "all" else list(context.source.roles.needed)
+    for record_batch in iter_record_batches(files, options.chunk_rows, columns):
+        yield chunk_arrays(context, options, record_batch, rng)
 
 
 class VectorizedLoader(Loader):

@@ -2,7 +2,10 @@
 
 Schema history (bump SCHEMA_VERSION when a reader of the old version would misread a file):
   1  first version: env, calibration, dataset, scenarios with columnar raw steps,
-     metrics computed from them, checks and timing.
+     metrics computed from them, checks and timing. Later additions that an older reader
+     safely ignores (so no bump): steps.transfer_dev_s / compute_dev_s (CUDA event times,
+     empty where not measured); timing.bookkeeping_s, epoch_wall_s, loop_s, pinning,
+     pinned_batches, device_timer; calibration.devices.*.h2d_*_gbps_by_bytes.
 
 A file is JSON written atomically with sorted keys (see store.py); no pickle anywhere.
 """
@@ -28,6 +31,9 @@ class StepSamples:
     repeat: tuple[int, ...] = ()
     warmup: tuple[bool, ...] = ()
     first: tuple[bool, ...] = ()  # first step of an epoch: holds the iterator's start-up
+    # Device-side times of the same steps (CUDA events); empty where not measured.
+    transfer_dev_s: tuple[float, ...] = ()
+    compute_dev_s: tuple[float, ...] = ()
 
     def __len__(self) -> int:
         return len(self.wait_s)

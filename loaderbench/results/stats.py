@@ -3,18 +3,26 @@
 Steady state excludes warmup steps and the first step of each epoch (which holds the
 iterator's start-up: worker processes, file opening); those are reported apart as time to
 first batch and epoch time.
+
+steps/s is throughput (counted steps over their summed time), as a training loop sees it;
+step-time percentiles and the IQR describe the spread. Its confidence interval is a
+percentile bootstrap; with several repeats (fresh processes) it resamples repeats first and
+steps within each, so the difference between processes widens the interval as it should.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from loaderbench.results.schema import StepSamples
 
 UNSTABLE_IQR_OVER_MEDIAN = 0.10
+UNSTABLE_REPEAT_SPREAD = 0.10
 BOOTSTRAP_RESAMPLES = 1000
+_BOOTSTRAP_CELLS = 2_000_000  # resampled values held at once: bounds the memory
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -32,13 +40,33 @@ def throughput(times: np.ndarray, weights: np.ndarray | None = None) -> float:
     return count / total if total > 0 else float("inf")
 
 
+def resampled_sums(data: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Sum of `data` resampled with replacement, `resamples` times (in memory-bounded blocks)."""
+    n = len(data)
+    block = max(1, _BOOTSTRAP_CELLS // max(n, 1))
+    sums = [data[rng.integers(0, n, size=(min(block, resamples - done), n))].sum(axis=1)
+            for done in range(0, resamples, block)]
+    return np.concatenate(sums)
+
+
 def bootstrap_ci(times: Sequence[float], level: float = 0.95, seed: int = 0,
-                 resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float]:
-    """Percentile-bootstrap interval for steps/s (steps resampled with replacement)."""
+                 resamples: int = BOOTSTRAP_RESAMPLES,
+                 groups: Sequence[int] | None = None) -> tuple[float, float]:
+    """Percentile-bootstrap interval for steps/s. With `groups` (each step's repeat) of two or
+    more values, repeats are resampled first, then steps within each repeat."""
     data = np.asarray(times, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(data), size=(resamples, len(data)))
-    rates = len(data) / data[picks].sum(axis=1)
+    labels = np.unique(groups) if groups is not None else np.zeros(1)
+    if len(labels) < 2:
+        rates = len(data) / resampled_sums(data, resamples, rng)
+    else:
+        keys = np.asarray(groups)
+        parts = [data[keys == g] for g in labels]
+        sums = np.stack([resampled_sums(p, resamples, rng) for p in parts])  # [R, B]
+        counts = np.array([len(p) for p in parts], dtype=np.float64)
+        pick = rng.integers(0, len(parts), size=(resamples, len(parts)))     # [B, R]
+        rows = np.arange(resamples)[:, None]
+        rates = counts[pick].sum(axis=1) / sums[pick, rows].sum(axis=1)
     tail = (1.0 - level) / 2.0 * 100.0
     return float(np.percentile(rates, tail)), float(np.percentile(rates, 100.0 - tail))
 
@@ -47,35 +75,63 @@ def _ms(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) * 1e3
 
 
-def step_metrics(steps: StepSamples, row_bytes: int = 0) -> dict[str, float | int | None]:
-    """Every per-scenario metric, from the raw steps."""
+def step_metrics(steps: StepSamples, row_bytes: int = 0,
+                 device: str | None = None) -> dict[str, Any]:
+    """Every per-scenario metric that comes from the raw steps."""
     idx = steps.counted()
-    out: dict[str, float | int | None] = {"counted_steps": len(idx)}
+    out: dict[str, Any] = {"counted_steps": len(idx)}
     if not idx:
         return out
-    wait = np.asarray(steps.wait_s)[idx]
-    transfer = np.asarray(steps.transfer_s)[idx]
-    compute = np.asarray(steps.compute_s)[idx]
-    rows = np.asarray(steps.rows, dtype=np.float64)[idx]
-    step = wait + transfer + compute
-    low, high = bootstrap_ci(step) if len(step) > 1 else (None, None)
-    samples_per_s = throughput(step, rows)
+    col = {k: np.asarray(getattr(steps, k), dtype=np.float64)[idx]
+           for k in ("wait_s", "transfer_s", "compute_s", "rows")}
+    step = col["wait_s"] + col["transfer_s"] + col["compute_s"]
+    groups = np.asarray(steps.repeat)[idx]
+    low, high = bootstrap_ci(step, groups=groups) if len(step) > 1 else (None, None)
+    samples_per_s = throughput(step, col["rows"])
+    total = float(step.sum())
     out.update({
-        "steps_per_s": throughput(step),
-        "steps_per_s_ci_low": low,
-        "steps_per_s_ci_high": high,
-        "samples_per_s": samples_per_s,
-        "mb_per_s": samples_per_s * row_bytes / 1e6,
+        "steps_per_s": throughput(step), "steps_per_s_ci_low": low, "steps_per_s_ci_high": high,
+        "samples_per_s": samples_per_s, "mb_per_s": samples_per_s * row_bytes / 1e6,
         "step_ms_p50": _ms(step, 50), "step_ms_p90": _ms(step, 90), "step_ms_p99": _ms(step, 99),
         "step_ms_iqr": (percentile(step, 75) - percentile(step, 25)) * 1e3,
-        "wait_ms_p50": _ms(wait, 50), "transfer_ms_p50": _ms(transfer, 50),
-        "compute_ms_p50": _ms(compute, 50),
-        "data_wait_fraction": float(wait.sum() / step.sum()) if step.sum() > 0 else 0.0,
-        "transfer_fraction": float(transfer.sum() / step.sum()) if step.sum() > 0 else 0.0,
+        "wait_ms_p50": _ms(col["wait_s"], 50), "transfer_ms_p50": _ms(col["transfer_s"], 50),
+        "compute_ms_p50": _ms(col["compute_s"], 50),
+        "data_wait_fraction": float(col["wait_s"].sum() / total) if total > 0 else 0.0,
+        "transfer_fraction": float(col["transfer_s"].sum() / total) if total > 0 else 0.0,
     })
-    out["unstable"] = bool(out["step_ms_iqr"] > UNSTABLE_IQR_OVER_MEDIAN * out["step_ms_p50"])
+    out["row_bytes"] = row_bytes
+    out["batch_bytes"] = int(np.median(col["rows"])) * row_bytes
+    out.update(_transfer_rate(col["transfer_s"], col["rows"], row_bytes, device))
+    out.update(_device_times(steps, idx))
     out.update(startup_metrics(steps))
+    out.update(_instability(out))
     return out
+
+
+def _transfer_rate(transfer: np.ndarray, rows: np.ndarray, row_bytes: int,
+                   device: str | None) -> dict[str, float]:
+    """Host-to-device GB/s over the counted steps; nothing on cpu, where no copy happens."""
+    if device in (None, "cpu") or not row_bytes or transfer.sum() <= 0:
+        return {}
+    return {"h2d_gbps": float(rows.sum() * row_bytes / transfer.sum() / 1e9)}
+
+
+def _device_times(steps: StepSamples, idx: list[int]) -> dict[str, float]:
+    """Medians of the device-side (CUDA event) times, where they were measured."""
+    if len(steps.transfer_dev_s) != len(steps) or not len(steps):
+        return {}
+    transfer = np.asarray(steps.transfer_dev_s)[idx]
+    compute = np.asarray(steps.compute_dev_s)[idx]
+    return {"transfer_dev_ms_p50": _ms(transfer, 50), "compute_dev_ms_p50": _ms(compute, 50)}
+
+
+def _instability(m: Mapping[str, Any]) -> dict[str, Any]:
+    reasons = []
+    if m["step_ms_iqr"] > UNSTABLE_IQR_OVER_MEDIAN * m["step_ms_p50"]:
+        reasons.append(f"step-time IQR {m['step_ms_iqr'] / m['step_ms_p50']:.0%} of the median")
+    if m.get("repeat_spread", 0.0) > UNSTABLE_REPEAT_SPREAD:
+        reasons.append(f"repeats differ by {m['repeat_spread']:.0%}")
+    return {"unstable": bool(reasons), "unstable_reason": "; ".join(reasons) or None}
 
 
 def startup_metrics(steps: StepSamples) -> dict[str, float | None]:
@@ -94,10 +150,36 @@ def startup_metrics(steps: StepSamples) -> dict[str, float | None]:
     return out
 
 
-def repeat_rates(steps: StepSamples) -> dict[int, float]:
-    """Steady-state steps/s of each repeat."""
+def repeat_rates(steps: StepSamples, median: bool = False) -> dict[int, float]:
+    """Steady-state steps/s of each repeat: throughput, or 1 / median step time."""
     by_repeat: dict[int, list[float]] = {}
     step = steps.step_s()
     for i in steps.counted():
         by_repeat.setdefault(steps.repeat[i], []).append(step[i])
+    if median:
+        return {r: 1.0 / float(np.median(v)) for r, v in sorted(by_repeat.items())
+                if np.median(v) > 0}
     return {r: len(v) / sum(v) for r, v in sorted(by_repeat.items()) if sum(v) > 0}
+
+
+def timing_metrics(timing: Mapping[str, Any]) -> dict[str, float | None]:
+    """Setup and epoch times (medians over repeats and epochs) and the harness's own share."""
+    setup = timing.get("setup_s")
+    setups = [s for s in (setup if isinstance(setup, list) else [setup]) if s is not None]
+    epochs = list(timing.get("epoch_s") or [])
+    loop, book = timing.get("loop_s"), timing.get("bookkeeping_s")
+    return {
+        "setup_s": float(np.median(setups)) if setups else None,
+        "epoch_s": float(np.median(epochs)) if epochs else None,
+        "epochs_complete": len(epochs),
+        "bookkeeping_fraction": float(np.sum(book) / np.sum(loop))
+        if book is not None and loop and np.sum(loop) > 0 else None,
+    }
+
+
+def scenario_metrics(steps: StepSamples, timing: Mapping[str, Any], row_bytes: int,
+                     device: str | None = None) -> dict[str, Any]:
+    """All of a scenario's metrics: from its raw steps and its timing record."""
+    out = step_metrics(steps, row_bytes, device)
+    out.update(timing_metrics(timing))
+    return out

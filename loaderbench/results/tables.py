@@ -7,6 +7,7 @@ on the same device, or the slowest of the `--baseline` loader there.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 from tabulate import tabulate, tabulate_formats
@@ -16,6 +17,7 @@ from loaderbench.results.schema import RunResult, ScenarioResult
 
 HEADERS = ("scenario", "device", "steps/s", "samples/s", "ms/step p50", "p90", "data wait",
            "speedup", "checks")
+SETUP_NOTE_S = 0.1
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -96,8 +98,25 @@ def _align() -> Sequence[str]:
 def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> str:
     notes = [f"speedup: samples/s relative to the slowest "
              f"{'`' + baseline + '` scenario' if baseline else 'scenario'} on the same device"]
-    if any(s.metrics.get("unstable") for s in scenarios):
-        notes.append("~ unstable: step-time IQR above 10% of the median; rerun with more steps")
+    notes += [f"~ {s.name} [{s.device}] unstable: {s.metrics.get('unstable_reason') or 'spread'}"
+              "; rerun with more steps or repeats" for s in scenarios if s.metrics.get("unstable")]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios
               if not s.ok and s.reason]
-    return "\n" + "\n".join(notes)
+    setups = setup_note(scenarios)
+    return "\n" + "\n".join(notes + ([setups] if setups else []))
+
+
+def setup_s(result: ScenarioResult) -> float | None:
+    """The loader's set-up time (the median over repeats), or None if not recorded."""
+    value = result.timing.get("setup_s")
+    values = [v for v in (value if isinstance(value, list) else [value]) if v is not None]
+    return float(statistics.median(values)) if values else None
+
+
+def setup_note(scenarios: Sequence[ScenarioResult]) -> str:
+    """Set-up times of at least SETUP_NOTE_S (reading a whole dataset, say): not in the rates."""
+    lines = [f"  {s.name} [{s.device}]: {setup_s(s):.2f} s" for s in scenarios
+             if (setup_s(s) or 0.0) >= SETUP_NOTE_S]
+    if not lines:
+        return ""
+    return "\n".join(["set-up, timed apart from the steps (not in the rates):", *lines])

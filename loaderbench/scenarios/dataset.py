@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,8 +136,10 @@ def cache_root() -> Path:
     return Path(base) / "loaderbench"
 
 
-def ensure_dataset(spec: DatasetSpec, root: Path | None = None) -> Path:
-    """Generate the dataset for `spec` unless the cache already holds it; return its folder."""
+def ensure_dataset(spec: DatasetSpec, root: Path | None = None,
+                   on_file: Callable[[int, int], None] | None = None) -> Path:
+    """Generate the dataset for `spec` unless the cache already holds it; return its folder.
+    `on_file(done, total)` is told after each file written."""
     target = (root or cache_root() / "datasets") / spec.key()
     if (target / MARKER).exists():
         return target
@@ -145,7 +147,7 @@ def ensure_dataset(spec: DatasetSpec, root: Path | None = None) -> Path:
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        write_dataset(spec, tmp)
+        write_dataset(spec, tmp, on_file)
         os.replace(tmp, target)
     except OSError:
         if not (target / MARKER).exists():
@@ -155,7 +157,8 @@ def ensure_dataset(spec: DatasetSpec, root: Path | None = None) -> Path:
     return target
 
 
-def write_dataset(spec: DatasetSpec, root: Path) -> None:
+def write_dataset(spec: DatasetSpec, root: Path,
+                  on_file: Callable[[int, int], None] | None = None) -> None:
     """Write every file of the spec under `root`, then the marker."""
     import pyarrow.parquet as pq
 
@@ -168,6 +171,8 @@ def write_dataset(spec: DatasetSpec, root: Path) -> None:
         table = generate_table(spec, index, start, n)
         pq.write_table(table, path, row_group_size=spec.row_group_size)
         start += n
+        if on_file is not None:
+            on_file(index + 1, len(counts))
     marker = {"spec": dataclasses.asdict(spec), "rows": spec.rows, "key": spec.key(),
               "generator_version": GENERATOR_VERSION}
     (root / MARKER).write_text(json.dumps(marker, sort_keys=True, indent=1))

@@ -117,6 +117,13 @@ class Preprocessor:
             out[column] = encoder
         return out
 
+    def warm(self) -> Preprocessor:
+        """Build the sklearn objects and lookups now (importing sklearn), so worker processes
+        forked afterwards inherit them instead of each paying for the import."""
+        for name in ("imputer", "scaler", "encoders", "class_to_idx"):
+            getattr(self, name)
+        return self
+
     # -- transforms ----------------------------------------------------------------------------
     def numeric(self, frame) -> np.ndarray:
         """Impute + scale through sklearn (vectorized when `frame` has many rows)."""

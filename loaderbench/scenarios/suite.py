@@ -101,13 +101,24 @@ def expand(entry: dict[str, Any], defaults: dict[str, Any], label: str) -> list[
     given_name = entry.pop("name", None)
     _check_fields(entry, f"{label} scenario {loader!r}")
     varied = [k for k, v in entry.items() if isinstance(v, list)]
+    base = _without_other_length(defaults, entry)
     out = []
     for fields_ in grid(entry):
         for opts in grid(options):
             name = given_name or scenario_name(loader, opts, {k: fields_[k] for k in varied})
-            out.append(Scenario(name=name, loader=loader, options=opts,
-                                **{**defaults, **fields_}))
+            out.append(Scenario(name=name, loader=loader, options=opts, **{**base, **fields_}))
     return out
+
+
+def _without_other_length(defaults: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """`epochs` replaces `steps` and the other way round: in the defaults (over Scenario's own
+    default of steps) and in a scenario (over the defaults)."""
+    base = dict(defaults)
+    for table in (defaults, entry):
+        for mine, other in (("epochs", "steps"), ("steps", "epochs")):
+            if mine in table and other not in table:
+                base[other] = None
+    return base
 
 
 def scenario_name(loader: str, options: dict[str, Any], varied: dict[str, Any]) -> str:

@@ -138,3 +138,17 @@ def test_data_generates_once_and_prints_the_folder(capsys, tmp_path):
     assert folder.parent == tmp_path and list(folder.rglob("*.parquet"))
     assert main(argv) == 0
     assert Path(capsys.readouterr().out.strip()) == folder
+
+
+def test_report_details_shows_the_second_table(finished_run, capsys):
+    _, out = finished_run
+    assert main(["report", str(out), "--details", "--format", "plain"]) == 0
+    text = capsys.readouterr().out
+    assert "steps/s (95% CI)" in text and "first batch s" in text and "% scan" in text
+    assert "calibration: host copy" in text and "raw Parquet scan" in text
+    assert "timed on cpu: time.perf_counter" in text
+    data = json.loads(out.read_text())
+    ok = [s for s in data["scenarios"] if s["status"] == "ok"]
+    for s in ok:
+        assert s["timing"]["sync"] and s["timing"]["pinning"] == "n/a on cpu"
+        assert s["metrics"]["setup_s"] is not None and s["resources"]["cpu_cores_busy"] > 0

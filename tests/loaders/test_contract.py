@@ -22,6 +22,38 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 256, "shuffle": "df-sample", "encode": "apply"},
     ],
     "synthetic": [{"batch_size": 256, "latency_ms": 0.1, "steps_per_epoch": 5}],
+    "gpu-preprocess": [
+        {"batch_size": 256},
+        {"batch_size": 100, "chunk_rows": 333, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 1024, "drop_last": True},
+    ],
+    "rowwise-map": [
+        {"batch_size": 64, "encode": "map", "sampler": "stratified"},
+        {"batch_size": 64, "shuffle": True, "num_workers": 2, "collate_fn": "stack"},
+    ],
+    "batched-map": [
+        {"batch_size": 256},
+        {"batch_size": 128, "sampler": "random", "drop_last": True, "encode": "apply"},
+        {"batch_size": 256, "shuffle": True, "num_workers": 2, "persistent_workers": True,
+         "prefetch_factor": 4, "columns": "all"},
+    ],
+    "sharded": [
+        {"batch_size": 256, "num_workers": 0},
+        {"batch_size": 256, "num_workers": 2, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 128, "num_workers": 2, "sharding": "worker-init-fn", "chunk_rows": 333,
+         "persistent_workers": True, "drop_last": True},
+        {"batch_size": 256, "num_workers": 2, "shuffle": "df-sample", "columns": "needed"},
+    ],
+    "manual-slice": [
+        {"batch_size": 256},
+        {"batch_size": 128, "shuffle": True, "drop_last": True},
+        {"batch_size": 256, "shuffle": True, "resident": "device"},
+    ],
+    "tensor-dataset": [
+        {"batch_size": 256},
+        {"batch_size": 128, "sampler": "stratified", "collate_fn": "stack", "drop_last": True},
+        {"batch_size": 256, "shuffle": True, "num_workers": 2, "persistent_workers": True},
+    ],
     "arrow-native": [
         {"batch_size": 256},
         {"batch_size": 100, "chunk_rows": 333, "threads": 0, "use_threads": False, "buffers": 1},
@@ -35,7 +67,9 @@ VARIANTS: dict[str, list[dict]] = {
 
 
 # Epochs per case: two show that a second epoch covers the data again; one where slow.
-EPOCHS = {"rowwise": 1}
+EPOCHS = {"rowwise": 1, "rowwise-map": 1}
+# The per-row loaders (~2 ms a row) run on the small dataset, the others on the tiny one.
+CONTEXT = {"rowwise": "small_context", "rowwise-map": "small_context"}
 
 
 def cases():
@@ -68,14 +102,18 @@ def run_epochs(name, table, context, epochs=2):
 
 
 @pytest.mark.parametrize(("name", "table"), list(cases()))
-def test_loader_contract(name, table, tiny_context):
-    checker, _orders = run_epochs(name, table, tiny_context, EPOCHS.get(name, 2))
+def test_loader_contract(name, table, request):
+    context = request.getfixturevalue(CONTEXT.get(name, "tiny_context"))
+    checker, _orders = run_epochs(name, table, context, EPOCHS.get(name, 2))
     checks, failure = checker.verdict()
     assert failure is None, failure
     assert checks["values"].startswith("ok")
     if loaders.get(name).covers_dataset:
         assert checks["coverage"] == "exact"
-        assert checks["duplicates"] == 0 and checks["missing"] == 0
+        assert checks["duplicates"] == 0
+        assert all(e["missing"] <= checks["allowed_missing"] for e in checks["epochs"])
+        if not table.get("drop_last"):
+            assert checks["missing"] == 0
 
 
 def test_shuffle_changes_the_order_between_epochs(tiny_context):

@@ -81,3 +81,35 @@ def test_contract_errors():
     assert "int64" in contract_error(ok._replace(target=torch.zeros(2)), 3)
     assert "disagree" in contract_error(ok._replace(row_id=torch.arange(3)), 3)
     assert "Batch(features" in contract_error([1, 2], 3)
+
+
+def test_values_going_wrong_after_the_first_epoch_are_caught(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    good = list(batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
+    feed(checker, good, epoch=0)
+    feed(checker, [Batch(b.features, (b.target + 1) % 4, b.row_id) for b in good], epoch=1)
+    checks, failure = checker.verdict()
+    assert checks["values"] == "mismatch"
+    assert f"of {2 * len(range(0, tiny_source.rows, checker.stride)):,} sampled" in failure
+
+
+def test_row_ids_out_of_range_break_the_contract(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    bad = Batch(torch.zeros(2, tiny_pre.n_features), torch.zeros(2, dtype=torch.int64),
+                torch.tensor([-1, tiny_source.rows]))
+    feed(checker, [bad])
+    checks, failure = checker.verdict()
+    assert "row_id out of range" in failure and checks["contract"] == failure
+
+
+def test_a_loader_reusing_its_buffer_is_counted_right(tiny_source, tiny_pre):
+    """Row ids are copied when observed: a loader that refills one buffer is not miscounted."""
+    checker = Checker(tiny_source, tiny_pre, check_values=False)
+    buffer = Batch(torch.zeros(100, tiny_pre.n_features), torch.zeros(100, dtype=torch.int64),
+                   torch.zeros(100, dtype=torch.int64))
+    for start in range(0, tiny_source.rows, 100):
+        buffer.row_id.copy_(torch.arange(start, start + 100))
+        checker.observe(buffer)
+    checker.end_epoch(0, True)
+    checks, failure = checker.verdict()
+    assert failure is None and checks["duplicates"] == 0 and checks["missing"] == 0

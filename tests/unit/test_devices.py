@@ -43,3 +43,77 @@ def test_device_lists():
     assert devices.parse_list("cpu, cuda") == ["cpu", "cuda"]
     with pytest.raises(UsageError, match="unknown device 'tpu'"):
         devices.parse_list("cpu,tpu")
+
+
+def test_pinning_is_not_applicable_on_cpu_and_mps():
+    from loaderbench.harness import transfer
+
+    for device in ("cpu", "mps"):
+        plan = transfer.plan(device, "pin", loader_pins=False, non_blocking=None,
+                             pin_option=True)
+        assert plan.pinning == f"n/a on {device}" and not plan.pin_in_trainer
+        assert f"pinning n/a on {device}" in plan.mode
+        assert plan.record()["non_blocking"] in (None, False)
+    assert transfer.plan("mps", "auto", False, None).mode == "pageable"
+
+
+def test_cuda_transfer_modes_are_recorded():
+    from loaderbench.harness import transfer
+
+    assert transfer.plan("cuda", "auto", True, None).record() == {
+        "transfer_mode": "loader pin, non_blocking=True", "pinning": "loader",
+        "non_blocking": True}
+    trainer = transfer.plan("cuda", "pin", False, None)
+    assert trainer.pin_in_trainer and trainer.pinning == "trainer" and trainer.non_blocking
+    pageable = transfer.plan("cuda", "auto", False, None)
+    assert pageable.pinning == "none" and pageable.non_blocking is False
+
+
+def test_pin_probe_looks_at_the_first_batch_only():
+    from loaderbench.harness.transfer import PinProbe
+    from loaderbench.loaders.base import Batch
+
+    seen = []
+    probe = PinProbe(lambda b: seen.append(b) or b)
+    batch = Batch(torch.zeros(2, 3), torch.zeros(2, dtype=torch.int64), torch.arange(2))
+    probe(batch)
+    probe(batch)
+    assert probe.pinned is False and len(seen) == 2
+
+
+@pytest.fixture
+def mps_patched(monkeypatch):
+    """MPS 'available', its synchronize counted; the copy to mps stood in for by identity."""
+    from loaderbench.harness import transfer
+
+    calls = []
+    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: calls.append(1))
+    monkeypatch.setattr(transfer.TransferPlan, "function", lambda self: lambda b: b)
+    return calls
+
+
+def test_mps_scenario_synchronises_through_torch_mps(mps_patched, tiny_root, tiny_pre,
+                                                     tmp_path):
+    pre = tmp_path / "pre.json"
+    tiny_pre.save(pre)
+    s = Scenario(name="m", loader="synthetic", device="mps", step="none", steps=6, warmup=2,
+                 options={"batch_size": 16, "steps_per_epoch": 100, "pin_memory": True})
+    result = worker.execute(worker.Job(s, 0, str(tiny_root), str(pre), 4))
+    assert result.status == "ok", result.reason
+    assert result.timing["sync"] == "torch.mps.synchronize"
+    assert result.timing["pinning"] == "n/a on mps"
+    assert result.timing["device_timer"] == "none" and result.steps.transfer_dev_s == ()
+    assert len(mps_patched) == 3 * len(result.steps) == 3 * 8  # before t1, t2 and t3
+    assert devices.event_timer("mps") is None
+
+
+def test_a_loader_that_copies_itself_leaves_the_harness_no_transfer():
+    from loaderbench.harness import transfer
+
+    plan = transfer.plan("cuda", "auto", loader_pins=False, non_blocking=None, on_device=True)
+    assert plan.function()("batch") == "batch"
+    assert plan.record() == {"transfer_mode": "done by the loader inside next() (counted as "
+                             "data wait)", "pinning": "n/a (the loader copies)",
+                             "non_blocking": None}

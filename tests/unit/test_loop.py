@@ -68,3 +68,37 @@ def test_an_empty_epoch_is_an_error():
     clock = FakeClock()
     with pytest.raises(RuntimeError, match="yielded no batch"):
         run(LoopPlan(epochs=1), clock, FakeLoader(clock, per_epoch=0))
+
+
+def test_bookkeeping_between_steps_is_measured_apart():
+    clock = FakeClock()
+    loader = FakeLoader(clock, per_epoch=4, startup=0.0)
+
+    def observe(batch):
+        clock.advance(0.003)  # checks cost 3 ms of wall time, outside the timed step
+
+    outcome = run_loop(loader, LoopPlan(epochs=2), lambda b: b, lambda b: None, lambda: None,
+                       observe, lambda e, c: None, clock)
+    assert outcome.steps.wait_s == pytest.approx((0.01,) * 8)  # not charged to the loader
+    assert outcome.bookkeeping_s == pytest.approx(8 * 0.003)
+    assert outcome.epoch_s == pytest.approx([0.04, 0.04])
+    assert outcome.epoch_wall_s == pytest.approx([0.04 + 4 * 0.003] * 2)
+    assert outcome.loop_s == pytest.approx(2 * (0.04 + 4 * 0.003))
+
+
+def test_each_clock_read_after_work_follows_a_sync():
+    """The order of events in one step: sync strictly before each of t1, t2, t3."""
+    events = []
+
+    class Clock(FakeClock):
+        def __call__(self):
+            events.append("clock")
+            return super().__call__()
+
+    clock = Clock()
+    loader = FakeLoader(clock, per_epoch=1)
+    run_loop(loader, LoopPlan(epochs=1), lambda b: events.append("transfer") or b,
+             lambda b: events.append("train"), lambda: events.append("sync"),
+             lambda b: events.append("observe"), lambda e, c: None, clock)
+    step = events[events.index("sync"):]
+    assert step[:8] == ["sync", "clock", "transfer", "sync", "clock", "train", "sync", "clock"]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from loaderbench.results.schema import StepSamples
-from loaderbench.results.stats import bootstrap_ci, step_metrics
+from loaderbench.results.stats import bootstrap_ci, repeat_rates, step_metrics, timing_metrics
 
 
 def samples(waits, transfers, computes, rows=None, first=None, warmup=None, repeat=None,
@@ -57,3 +59,50 @@ def test_repeat_spread():
 def test_no_counted_steps_gives_no_rates():
     m = step_metrics(samples([1.0], [0], [0], first=[True]))
     assert m == {"counted_steps": 0}
+
+
+def test_bootstrap_over_repeats_widens_when_processes_disagree():
+    fast = [0.010 + 0.0001 * (i % 5) for i in range(100)]
+    slow = [0.012 + 0.0001 * (i % 5) for i in range(100)]
+    times, groups = fast + slow, [0] * 100 + [1] * 100
+    flat = bootstrap_ci(times)
+    nested = bootstrap_ci(times, groups=groups)
+    assert nested[1] - nested[0] > 5 * (flat[1] - flat[0])
+    assert nested[0] <= len(times) / sum(times) <= nested[1]
+
+
+def test_bootstrap_memory_is_bounded_by_blocks():
+    times = [0.001 * (1 + i % 3) for i in range(50_000)]  # 1000 x 50k would be 400 MB at once
+    low, high = bootstrap_ci(times)
+    assert low < len(times) / sum(times) < high
+
+
+def test_instability_from_repeats_that_disagree():
+    s = samples([0.01] * 4 + [0.02] * 4, [0] * 8, [0] * 8, repeat=[0] * 4 + [1] * 4)
+    m = step_metrics(s)
+    assert m["unstable"] is True and "repeats differ by 67%" in m["unstable_reason"]
+
+
+def test_transfer_rate_and_device_times():
+    s = samples([0.0] * 3, [0.001] * 3, [0.002] * 3, rows=[1000] * 3)
+    s = replace(s, transfer_dev_s=(0.0008,) * 3, compute_dev_s=(0.0015,) * 3)
+    m = step_metrics(s, row_bytes=100, device="cuda")
+    assert m["h2d_gbps"] == pytest.approx(1000 * 100 / 0.001 / 1e9)
+    assert m["batch_bytes"] == 100_000
+    assert m["transfer_dev_ms_p50"] == pytest.approx(0.8)
+    assert m["compute_dev_ms_p50"] == pytest.approx(1.5)
+    assert "h2d_gbps" not in step_metrics(s, row_bytes=100, device="cpu")
+
+
+def test_timing_metrics_take_medians_of_raw_values():
+    m = timing_metrics({"setup_s": [0.2, 0.4, 0.3], "epoch_s": [1.0, 3.0, 2.0, 2.5],
+                        "loop_s": [10.0, 10.0], "bookkeeping_s": [1.0, 0.5]})
+    assert m == {"setup_s": 0.3, "epoch_s": 2.25, "epochs_complete": 4,
+                 "bookkeeping_fraction": pytest.approx(0.075)}
+    assert timing_metrics({"setup_s": 0.1})["setup_s"] == 0.1
+
+
+def test_repeat_rates_by_throughput_and_by_median():
+    s = samples([0.01, 0.01, 0.04, 0.02, 0.02, 0.02], [0] * 6, [0] * 6, repeat=[0] * 3 + [1] * 3)
+    assert repeat_rates(s) == pytest.approx({0: 50.0, 1: 50.0})
+    assert repeat_rates(s, median=True) == pytest.approx({0: 100.0, 1: 50.0})

@@ -77,3 +77,30 @@ def test_bad_step_and_device():
         parse('[[scenario]]\nloader = "a"\nstep = "gpu"\n')
     with pytest.raises(UsageError, match="unknown device"):
         parse('[[scenario]]\nloader = "a"\ndevice = "tpu"\n')
+
+
+def test_a_scenario_epochs_replace_the_default_steps():
+    s = parse('[suite.defaults]\nsteps = 9\n[[scenario]]\nloader = "a"\nepochs = 1\n'
+              '[[scenario]]\nloader = "b"\n')
+    assert [(x.steps, x.epochs) for x in s.scenarios] == [(None, 1), (9, None)]
+
+
+def test_default_epochs_replace_scenario_default_steps():
+    s = parse('[suite.defaults]\nepochs = 2\n[[scenario]]\nloader = "a"\n'
+              '[[scenario]]\nloader = "b"\nsteps = 4\n')
+    assert [(x.steps, x.epochs) for x in s.scenarios] == [(None, 2), (4, None)]
+
+
+def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
+    from loaderbench.harness.runner import validate
+    from loaderbench.loaders import BUILTIN
+
+    s = suites.load("default")
+    validate(s.scenarios)
+    assert set(BUILTIN) <= {x.loader for x in s.scenarios}
+    assert all(x.device == "cpu" for x in s.scenarios)
+    (bug,) = [x for x in s.scenarios if x.options.get("sharding") == "none"]
+    assert bug.options["num_workers"] == 2 and bug.epochs == 1
+    encodes = {x.options.get("encode") for x in s.scenarios if x.loader == "vectorized"}
+    shuffles = {x.options.get("shuffle") for x in s.scenarios if x.loader == "vectorized"}
+    assert {"map", "apply"} <= encodes and {"permutation", "df-sample"} <= shuffles

@@ -1,4 +1,5 @@
-"""The comparison table against a golden file (LOADERBENCH_UPDATE_GOLDEN=1 rewrites it)."""
+"""The comparison and details tables against golden files (LOADERBENCH_UPDATE_GOLDEN=1
+rewrites them)."""
 
 from __future__ import annotations
 
@@ -8,44 +9,110 @@ from pathlib import Path
 import pytest
 
 from loaderbench.errors import UsageError
+from loaderbench.results.details import pinned_ceiling, render_details
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import step_metrics
+from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.tables import render
 
 GOLDEN = Path(__file__).parent.parent / "golden"
+ROW_BYTES = 176
+BATCH_BYTES = 64 * ROW_BYTES
 
 
-def scenario(name, loader, step_s, wait_s, rows=64, **extra):
+def scenario(name, loader, step_s, wait_s, rows=64, device="cpu", transfer_s=0.0, jitter=0.0,
+             **extra):
     n = 20
-    steps = StepSamples((wait_s,) * n, (0.0,) * n, (step_s - wait_s,) * n, (rows,) * n,
-                        (0,) * n, (0,) * n, (False,) * n, (True,) + (False,) * (n - 1))
+    steps = StepSamples((wait_s,) * n, (transfer_s,) * n,
+                        tuple(step_s - wait_s - transfer_s + jitter * (i % 4) for i in range(n)),
+                        (rows,) * n, (0,) * n, (0,) * n, (False,) * n,
+                        (True,) + (False,) * (n - 1))
     checks = {"coverage": "exact", "values": "ok (50 rows)", "duplicates": 0, "missing": 0}
-    return ScenarioResult(name=name, loader=loader, device="cpu", status="ok", steps=steps,
-                          metrics=step_metrics(steps, 176), checks=checks, **extra)
+    timing = {"setup_s": 0.25, "epoch_s": [0.5], "loop_s": 1.0, "bookkeeping_s": 0.01,
+              "sync": "none (cpu work is synchronous)" if device == "cpu"
+              else "torch.cuda.synchronize", "clock": "time.perf_counter",
+              "pinning": "n/a on cpu" if device == "cpu" else "loader",
+              "non_blocking": device != "cpu",
+              "device_timer": "none" if device == "cpu" else "torch.cuda.Event"}
+    timing.update(extra.pop("timing", {}))
+    return ScenarioResult(name=name, loader=loader, device=device, status="ok", steps=steps,
+                          metrics=scenario_metrics(steps, timing, ROW_BYTES, device),
+                          checks=checks, timing=timing,
+                          resources={"peak_rss_mib": 512.0, "cpu_cores_busy": 1.5}, **extra)
+
+
+CALIBRATION = {"host_copy_gbps": 10.0, "scan_rows_per_s": 1_000_000.0, "devices": {"cuda": {
+    "batch_bytes": BATCH_BYTES, "h2d_pinned_gbps_large": 25.0, "h2d_pageable_gbps_large": 10.0,
+    "h2d_pinned_gbps_batch": 2.0, "h2d_pageable_gbps_batch": 1.0,
+    "h2d_pinned_gbps_by_bytes": {str(BATCH_BYTES): 2.0}}}}
 
 
 def golden_run() -> RunResult:
     dup = scenario("sharded sharding=none", "sharded", 0.002, 0.001).with_(
         status="failed", reason="coverage: 3,000 duplicate rows",
         checks={"coverage": "exact", "duplicates": 3000, "missing": 0, "values": "ok"})
-    return RunResult(created="2026-11-28T00:00:00+00:00", env={}, scenarios=(
+    # transfer of 64 rows x 176 B in 11.264 us = 1 GB/s: 50% of the 2 GB/s pinned ceiling
+    gpu = scenario("vectorized batch_size=64", "vectorized", 0.001, 0.0002, device="cuda",
+                   transfer_s=11.264e-6, timing={"bookkeeping_s": 0.2})
+    return RunResult(created="2026-11-28T00:00:00+00:00", env={}, calibration=CALIBRATION,
+                     scenarios=(
         scenario("rowwise batch_size=64", "rowwise", 1.5, 1.49),
-        scenario("vectorized batch_size=64", "vectorized", 0.0025, 0.0012),
+        scenario("vectorized batch_size=64", "vectorized", 0.0025, 0.0012, jitter=0.0005),
         dup,
-        ScenarioResult(name="vectorized batch_size=64", loader="vectorized", device="cuda",
-                       status="skipped", reason="no CUDA device is visible"),
+        gpu,
+        ScenarioResult(name="vectorized batch_size=64", loader="vectorized", device="mps",
+                       status="skipped", reason="MPS is not available on this machine"),
     ))
 
 
 @pytest.mark.parametrize(("fmt", "baseline"), [("github", None), ("plain", "vectorized")])
 def test_table_matches_golden(fmt, baseline):
     text = render(golden_run(), fmt, baseline) + "\n"
-    path = GOLDEN / f"table-{fmt}-{baseline or 'slowest'}.txt"
+    assert_golden(text, f"table-{fmt}-{baseline or 'slowest'}.txt")
+
+
+def test_details_table_matches_golden():
+    assert_golden(render_details(golden_run(), "github") + "\n", "details-github.txt")
+
+
+def assert_golden(text: str, name: str) -> None:
+    path = GOLDEN / name
     if os.environ.get("LOADERBENCH_UPDATE_GOLDEN"):
         path.write_text(text)
     assert text == path.read_text()
 
 
+def test_unstable_scenarios_are_marked_with_their_reason():
+    text = render(golden_run(), "github")
+    cells = [c.strip() for c in text.splitlines()[3].split("|")]
+    assert cells[1:4] == ["vectorized batch_size=64", "cpu", "304 ~"]
+    assert "~ vectorized batch_size=64 [cpu] unstable: step-time IQR 21% of the median" in text
+
+
+def test_details_show_shares_of_the_calibration():
+    run = golden_run()
+    rows = {(line.split("|")[1].strip(), line.split("|")[2].strip()): line.split("|")
+            for line in render_details(run).splitlines()[2:] if line.startswith("|")}
+    gpu = [c.strip() for c in rows[("vectorized batch_size=64", "cuda")]]
+    assert gpu[9:12] == ["1", "50%", "loader pin, non_blocking"]  # GB/s, % pinned, transfer
+    cpu = [c.strip() for c in rows[("vectorized batch_size=64", "cpu")]]
+    assert cpu[8] == "1.9%"  # 19,456 rows/s of the scan's 1,000,000
+    assert cpu[9:11] == ["-", "-"]  # no transfer on cpu
+    assert pinned_ceiling(run, run.scenarios[3]) == 2.0
+
+
 def test_unknown_baseline_is_a_usage_error():
     with pytest.raises(UsageError, match="--baseline 'nope'"):
         render(golden_run(), "github", "nope")
+
+
+def test_long_set_up_times_are_a_footnote():
+    slow = scenario("manual-slice batch_size=1024", "manual-slice", 0.002, 0.0001,
+                    timing={"setup_s": 2.5})
+    repeated = scenario("tensor-dataset", "tensor-dataset", 0.002, 0.001,
+                        timing={"setup_s": [1.0, 3.0, 2.0]})
+    quick = scenario("vectorized", "vectorized", 0.002, 0.001, timing={"setup_s": 0.01})
+    text = render(RunResult(created="x", env={}, scenarios=(slow, repeated, quick)))
+    assert "set-up, timed apart from the steps (not in the rates):\n" in text
+    assert "  manual-slice batch_size=1024 [cpu]: 2.50 s" in text
+    assert "  tensor-dataset [cpu]: 2.00 s" in text  # the median over repeats
+    assert "vectorized [cpu]:" not in text

@@ -1,0 +1,65 @@
+"""Several result files side by side: the same scenarios on different machines or commits.
+
+Rows are scenarios (matched by name and device, or by name alone with `by="name"`, to put a
+laptop's cpu next to a server's cuda); columns are runs; each cell shows a metric and its
+ratio to the first run. Footnotes say what each run was (host, CPU, cores, GPU, versions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tabulate import tabulate
+
+from loaderbench.errors import UsageError
+from loaderbench.results.schema import RunResult, ScenarioResult
+from loaderbench.results.tables import check_format, fmt
+
+METRICS = ("samples_per_s", "steps_per_s", "step_ms_p50", "data_wait_fraction", "mb_per_s")
+
+
+def describe_env(env: dict) -> str:
+    libs = env.get("libraries", {})
+    parts = [env.get("host", "?"), env.get("cpu", "?"), f"{env.get('cores_logical', '?')} cores"]
+    if env.get("gpu"):
+        parts.append(f"{env['gpu']} (driver {env.get('cuda_driver', '?')})")
+    parts.append(f"torch {libs.get('torch', '?')}, Python {env.get('python', '?')}")
+    return ", ".join(str(p) for p in parts)
+
+
+def _key(s: ScenarioResult, by: str) -> tuple[str, str]:
+    return (s.name, "" if by == "name" else s.device)
+
+
+def _cell(s: ScenarioResult | None, metric: str, first: float | None, by: str) -> str:
+    if s is None:
+        return "-"
+    if not s.ok:
+        return s.status
+    value = s.metrics.get(metric)
+    if value is None:
+        return "-"
+    shown = f"{value:.0%}" if metric == "data_wait_fraction" else fmt(value)
+    where = f" [{s.device}]" if by == "name" else ""
+    ratio = f" ({fmt(value / first)}x)" if first and metric != "data_wait_fraction" else ""
+    return shown + ratio + where
+
+
+def compare(runs: Sequence[RunResult], labels: Sequence[str], metric: str = "samples_per_s",
+            fmt_name: str = "github", by: str = "name+device") -> str:
+    if metric not in METRICS:
+        raise UsageError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    if by not in ("name", "name+device"):
+        raise UsageError("--by must be name or name+device")
+    tables = [{_key(s, by): s for s in run.scenarios} for run in runs]
+    keys = list(dict.fromkeys(k for t in tables for k in t))
+    rows = []
+    for k in keys:
+        first = tables[0].get(k)
+        base = first.metrics.get(metric) if first is not None and first.ok else None
+        rows.append([k[0], *([k[1]] if by != "name" else []),
+                     *(_cell(t.get(k), metric, base, by) for t in tables)])
+    headers = ["scenario", *(["device"] if by != "name" else []), *labels]
+    text = tabulate(rows, headers=headers, tablefmt=check_format(fmt_name), disable_numparse=True)
+    notes = [f"{label}: {describe_env(run.env)}" for label, run in zip(labels, runs, strict=True)]
+    return "\n".join([text, f"{metric}; (Nx) relative to {labels[0]}", *notes])

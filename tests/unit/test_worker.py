@@ -1,0 +1,55 @@
+"""One scenario through real worker processes: what the result records about its timing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psutil
+import pytest
+
+from loaderbench.harness import runner
+from loaderbench.harness.prepare import Prepared
+from loaderbench.harness.resources import ResourceMonitor
+from loaderbench.scenarios.scenario import Scenario
+
+
+@pytest.fixture(scope="module")
+def prepared(tiny_source, tiny_pre, tmp_path_factory) -> Prepared:
+    path = tmp_path_factory.mktemp("fit") / "pre.json"
+    tiny_pre.save(path)
+    return Prepared(tiny_source, path, 4)
+
+
+def test_repeats_run_in_fresh_processes_and_merge(prepared, tmp_path):
+    s = Scenario(name="syn", loader="synthetic", step="none", steps=30, warmup=3, repeats=2,
+                 options={"batch_size": 32, "steps_per_epoch": 20})
+    result = runner.run_scenario(s, prepared, tmp_path)
+    assert result.status == "ok", result.reason
+    t, m = result.timing, result.metrics
+    assert set(result.steps.repeat) == {0, 1} and len(result.steps) == 2 * 33
+    assert len(t["setup_s"]) == 2 and len(t["loop_s"]) == 2 and len(t["epoch_s"]) == 2
+    assert t["sync"] == "none (cpu work is synchronous)" and t["clock"] == "time.perf_counter"
+    assert t["pinning"] == "n/a on cpu" and t["device_timer"] == "none"
+    assert m["counted_steps"] == 2 * (30 - 1)  # each repeat's epoch-1 first step set apart
+    assert m["steps_per_s_ci_low"] <= m["steps_per_s"] <= m["steps_per_s_ci_high"]
+    assert m["first_batch_s"] is not None and m["setup_s"] > 0 and m["epochs_complete"] == 2
+    assert 0 <= m["bookkeeping_fraction"] < 1 and m["repeats"] == 2
+    assert result.resources["peak_rss_mib"] >= result.resources["main_peak_rss_mib"] > 0
+
+
+def test_resources_count_the_workers_memory(tmp_path):
+    monitor = ResourceMonitor()
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; b = bytearray(64 * 2**20); "
+                               "b[::4096] = b'x' * len(b[::4096]); "
+                               "print('ready', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        own = psutil.Process().memory_info().rss / 2**20
+        summary = monitor.summary()
+    finally:
+        child.communicate("")
+    assert summary["max_worker_processes"] >= 1
+    assert summary["peak_rss_mib"] >= own + 64  # this process and its child, together
