@@ -13,10 +13,10 @@ The price: it re-implements the fitted preprocessing instead of calling sklearn 
 check on every run is what keeps the two equal), its batches are reused buffers with a stated
 lifetime (below), and its shuffle is within a chunk plus the order of row groups, not global.
 
-Measured (benchmarks/arrow_native.py, 2 cores shared with other jobs, run at nice -10 in a
-quiet moment, step none): 1.94 M rows/s, 74% of the raw scan of the same files with strings
-materialised (2.63 M rows/s), 61% of the scan with dictionaries (3.17 M), 34x `vectorized`
-(57 k rows/s); 1.53 M rows/s over whole epochs, the first one included.
+Measured (benchmarks/arrow_native.py, 2 cores shared with other jobs, run at nice -10 in quiet
+moments, step none, two runs): 1.94-1.96 M rows/s, 74-80% of the raw scan of the same files
+with strings materialised (2.46-2.63 M rows/s), 61-64% of the scan with dictionaries (3.07-3.17
+M), 34x `vectorized` (57-58 k rows/s).
 
 Where the time goes (per-thread CPU from psutil; py-spy for the split of the conversion, with
 threads=0 so it all sits on the main thread): PyArrow decodes on its pool, 0.55-0.7 us of CPU
@@ -32,15 +32,16 @@ for the first epoch, spent as much on padding the dictionary and verifying the m
 `index_in` spends rehashing: left out.)
 
 Parallelism on 2 cores (same conditions): PyArrow's threads pay in every mode (use_threads=False
-costs 15-20%). For the conversion, threads=2 and threads=0 are level through the harness with
-step none (1.94 vs 1.85 M rows/s; in a bare loop threads=0 led, 1.93 vs 1.69 M, at 0.93 against
-1.13 us of CPU per row), but with a step that releases the GIL for 2 ms, as waiting on a GPU
-does, threads=2 converts while the step runs: 1.19 vs 0.90 M rows/s. Hence threads=2 by
-default. num_workers=2 lost everywhere (1.20 M rows/s, about 1.7x the CPU per row: a third
-process and fresh shared-memory batches). Measured under load from other jobs, more threads
-tend to win by taking a larger share of the CPU: judge on a quiet machine. On many cores,
-threads=0 is capped near 3 M rows/s by its ~0.3 us per row on one thread; threads=N and
-num_workers=N spread the conversion (the benchmark measures them there).
+costs 15-20%). For the conversion, threads=2 and threads=0 come out level through the harness
+with step none (1.96 vs 1.94 M rows/s), but the harness's checks between steps (7-14% of the
+loop's wall time, untimed) are time the threads keep converting in; in a bare loop threads=0
+leads, 1.93 vs 1.69 M rows/s, at 0.93 against 1.13 us of CPU per row. With a step that releases
+the GIL for 2 ms, as waiting on a GPU does, threads=2 converts while the step runs: 1.19 vs
+0.90 M rows/s. Hence threads=2 by default. num_workers=2 lost everywhere (1.22 M rows/s, about
+1.7x the CPU per row: a third process and fresh shared-memory batches). Measured under load
+from other jobs, more threads tend to win by taking a larger share of the CPU: judge on a quiet
+machine. On many cores, threads=0 is capped near 3 M rows/s by its ~0.3 us per row on one
+thread; threads=N and num_workers=N spread the conversion (the benchmark measures them there).
 
 Options:
   chunk_rows    rows per record batch (a row group caps it). Each chunk costs ~40 Python-level
