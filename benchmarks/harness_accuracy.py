@@ -302,7 +302,11 @@ def main(argv: list[str] | None = None) -> int:
                              ("processes", lambda: processes_proof(prepared, work)),
                              ("cuda", lambda: cuda_proof(prepared))):
             say(f"proof: {label}")
-            sections.append(proof())
+            try:
+                sections.append(proof())
+            except (Exception, SystemExit) as err:  # one broken proof must not hide the others
+                sections.append(Section(f"{label}: could not run", [], notes=[
+                    f"{type(err).__name__}: {err}"], passed=False))
     text = "\n".join([f"# Harness accuracy\n\nbefore: {before}\nafter:  {environment_line()}\n",
                       *(s.text() for s in sections)])
     print(text)
