@@ -29,11 +29,13 @@ case "$part" in
     python3 -m loaderbench env > "$out/env.json"
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
     run 150 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu tests
+    # --resume: calling PART 1 again continues a suite that ran out of time
     run 420 "$out/gpu-suite.txt" python3 -m loaderbench run --quiet --suite gpu --details \
-      --out "$out/h200-gpu.json"
+      --resume --out "$out/h200-gpu.json"
     ;;
   2)
-    run 210 "$out/harness-accuracy.log" python3 benchmarks/harness_accuracy.py --quiet --out "$out"
+    run 210 "$out/harness-accuracy.log" python3 benchmarks/harness_accuracy.py --quiet --out "$out" \
+      --only "${PROOFS:-latency,overhead,processes,cuda}"
     run 240 "$out/default-suite.txt" python3 -m loaderbench run --quiet --suite default \
       --device cuda --details --out "$out/h200-default.json"
     run 130 "$out/arrow-native.log" python3 benchmarks/arrow_native.py --out "$out" --repeats 1

@@ -301,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                              ("overhead", lambda: overhead_proof(prepared, work, args.steps)),
                              ("processes", lambda: processes_proof(prepared, work)),
                              ("cuda", lambda: cuda_proof(prepared))):
+            if args.only and label not in args.only:
+                continue
             say(f"proof: {label}")
             try:
                 sections.append(proof())
@@ -325,6 +327,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--strict", action="store_true", help="exit 1 if a goal is missed")
     p.add_argument("--steps", type=int, default=20_000, help="steps of the overhead proof")
+    p.add_argument("--only", type=lambda t: t.split(","),
+                   help="run only these proofs: latency,overhead,processes,cuda")
     return p.parse_args(argv)
 
 

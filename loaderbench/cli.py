@@ -46,6 +46,8 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-check", action="store_true", help="skip the value check")
     p.add_argument("--no-calibrate", action="store_true", help="skip the machine calibration")
     p.add_argument("--strict", action="store_true", help="exit 1 if any scenario failed")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the --out file of an interrupted run: run only what it lacks")
     add_table_options(p)
 
 
@@ -79,7 +81,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(args.suite, args.loaders,
                          tuple(devices.parse_list(args.device)) if args.device else None,
                          args.out, args.data, args.repeats, args.steps, args.epochs,
-                         not args.no_check, not args.no_calibrate)
+                         not args.no_check, not args.no_calibrate, args.resume)
+    if args.resume and not args.out:
+        raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
         run, out = execute(request, progress)
     print_tables(run, args)

@@ -12,7 +12,7 @@ from loaderbench.harness.prepare import prepare
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.loaders import get as get_loader
 from loaderbench.results.schema import RunResult
-from loaderbench.results.store import check_writable
+from loaderbench.results.store import check_writable, load
 from loaderbench.scenarios import suite as suites
 from loaderbench.scenarios.scenario import Scenario
 
@@ -31,6 +31,7 @@ class RunRequest:
     epochs: int | None = None
     check_values: bool = True
     calibrate: bool = True
+    resume: bool = False
 
 
 def default_out(suite_name: str) -> Path:
@@ -62,7 +63,18 @@ def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunR
     check_writable(out)
     prepared = prepare(suite.dataset, request.data, progress or silent)
     run = runner.new_run(suite.name, prepared)
-    sizes = batch_bytes(scenarios, len(prepared.source.roles.features))
+    calibrate = request.calibrate
+    if request.resume and out.exists():
+        run, scenarios = resumed(out, scenarios)
+        calibrate = calibrate and not run.calibration
+    sizes = batch_bytes(scenarios, len(prepared.source.roles.features)) if scenarios else []
     run = runner.run_all(run, scenarios, prepared, out, progress or silent,
-                         sizes if request.calibrate else None)
+                         sizes if calibrate else None)
     return run, out
+
+
+def resumed(out: Path, scenarios: tuple[Scenario, ...]) -> tuple[RunResult, tuple[Scenario, ...]]:
+    """Continue an interrupted run: keep its finished scenarios, run only the rest."""
+    run = load(out)
+    done = {(s.name, s.device) for s in run.scenarios}
+    return run, tuple(s for s in scenarios if (s.name, s.device) not in done)
