@@ -12,9 +12,9 @@ of `vectorized`:
 Writes DIR/arrow_native.json (the run, loadable by `loaderbench report`),
 DIR/arrow_native.md (the table) and DIR/scan_after.json (the scan measured again after the
 scenarios: on a shared machine the two differ, and the table says so). rows/s is the
-harness's steady-state samples/s (warmup and each epoch's first step left out); "epoch
-rows/s" divides the rows by whole epoch times, start-up included, closer to how the scan is
-timed.
+harness's samples/s (warmup and epoch 0's first step left out; later epochs' restarts count);
+"epoch rows/s" divides the rows by whole epoch times, start-up included, closer to how the
+scan is timed.
 """
 
 from __future__ import annotations

@@ -43,8 +43,14 @@ class StepSamples:
                                              strict=True)]
 
     def counted(self) -> list[int]:
-        """Indices of steady-state steps: not warmup, not the first of an epoch."""
-        return [i for i in range(len(self)) if not self.warmup[i] and not self.first[i]]
+        """Indices of the steps that rates are computed from: not warmup, and not the first
+        step of epoch 0 (the one-time start-up: worker spawn, first file open), which is
+        reported apart as time to first batch. Later epochs' first steps do count: a loader's
+        per-epoch restart (new workers, a new scan, prefetch filling again) recurs in every
+        epoch of training, and excluding it would flatter loaders that front-load an epoch's
+        work into its first step."""
+        return [i for i in range(len(self))
+                if not self.warmup[i] and not (self.first[i] and self.epoch[i] == 0)]
 
     def to_dict(self) -> dict[str, list]:
         return {f.name: list(getattr(self, f.name)) for f in fields(self)}

@@ -1,8 +1,9 @@
 """Statistics computed from raw samples, never from other statistics.
 
-Steady state excludes warmup steps and the first step of each epoch (which holds the
-iterator's start-up: worker processes, file opening); those are reported apart as time to
-first batch and epoch time.
+Rates exclude warmup steps and the first step of epoch 0 (the one-time start-up: worker
+processes, file opening), which is reported apart as time to first batch; later epochs'
+first steps count, since a loader's per-epoch restart recurs in every epoch of training
+(see StepSamples.counted). Epoch time is reported too.
 
 steps/s is throughput (counted steps over their summed time), as a training loop sees it;
 step-time percentiles and the IQR describe the spread. Its confidence interval is a

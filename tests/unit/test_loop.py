@@ -45,7 +45,7 @@ def test_warmup_is_recorded_but_flagged():
     clock = FakeClock()
     outcome, *_ = run(LoopPlan(warmup=2, steps=3), clock, FakeLoader(clock))
     assert outcome.steps.warmup == (True, True, False, False, False)
-    assert outcome.steps.counted() == [2, 3]  # step 4 starts epoch 1: reported apart
+    assert outcome.steps.counted() == [2, 3, 4]  # step 4 restarts the epoch: it counts
     assert outcome.steps.epoch == (0, 0, 0, 0, 1)
 
 

@@ -27,12 +27,14 @@ def test_metrics_come_from_the_raw_steps():
     assert m["unstable"] is False
 
 
-def test_warmup_and_epoch_starts_are_not_counted():
-    s = samples([5.0, 0.01, 0.01, 9.0], [0] * 4, [0] * 4, warmup=[True, False, False, False],
+def test_warmup_and_the_first_start_up_are_not_counted_later_epoch_starts_are():
+    s = samples([5.0, 0.01, 0.01, 0.08], [0] * 4, [0] * 4, warmup=[False, False, False, False],
                 first=[True, False, False, True], epoch=[0, 0, 0, 1])
     m = step_metrics(s)
-    assert m["counted_steps"] == 2 and m["steps_per_s"] == pytest.approx(100.0)
+    assert m["counted_steps"] == 3 and m["steps_per_s"] == pytest.approx(30.0)
     assert m["first_batch_s"] == pytest.approx(5.0)
+    warm = samples([0.02, 0.01, 0.01], [0] * 3, [0] * 3, warmup=[True, True, False])
+    assert step_metrics(warm)["counted_steps"] == 1
 
 
 def test_unstable_when_iqr_is_wide():
