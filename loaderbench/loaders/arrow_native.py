@@ -80,15 +80,14 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from loaderbench.errors import UsageError
 from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import Chunk
@@ -109,13 +108,9 @@ class ArrowNativeOptions(LoaderOptions):
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
     drop_last: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        for name, least in (("chunk_rows", 1), ("threads", 0), ("num_workers", 0),
-                            ("buffers", 1), ("memo_entries", 0)):
-            if getattr(self, name) < least:
-                raise UsageError(f"{name} must be at least {least}, got {getattr(self, name)}")
+    MINIMUMS: ClassVar[Mapping[str, float]] = {
+        **LoaderOptions.MINIMUMS, "chunk_rows": 1, "threads": 0, "num_workers": 0,
+        "buffers": 1, "memo_entries": 0}
 
 
 class Pieces:

@@ -56,10 +56,15 @@ class LoaderOptions:
     """Options every loader takes. Subclasses add theirs as more frozen dataclass fields."""
 
     batch_size: int = 4096
+    #: The smallest value of each numeric option (None is not checked). A subclass extends
+    #: it: `MINIMUMS = {**Parent.MINIMUMS, "chunk_rows": 1}`.
+    MINIMUMS: ClassVar[Mapping[str, float]] = {"batch_size": 1}
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise UsageError(f"batch_size must be at least 1, got {self.batch_size}")
+        for name, least in self.MINIMUMS.items():
+            value = getattr(self, name)
+            if value is not None and value < least:
+                raise UsageError(f"{name} must be at least {least:g}, got {value}")
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ num_workers = 0 they are ignored (not an error), so a grid `num_workers = [0, 2]
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -53,12 +53,8 @@ class WorkerOptions(LoaderOptions):
     pin_memory: bool = False  # a CUDA concept: recorded as n/a on cpu and mps
     drop_last: bool = False
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.num_workers < 0:
-            raise UsageError(f"num_workers must be 0 or more, got {self.num_workers}")
-        if self.prefetch_factor is not None and self.prefetch_factor < 1:
-            raise UsageError(f"prefetch_factor must be at least 1, got {self.prefetch_factor}")
+    MINIMUMS: ClassVar[Mapping[str, float]] = {
+        **LoaderOptions.MINIMUMS, "num_workers": 0, "prefetch_factor": 1}
 
 
 @dataclass(frozen=True)

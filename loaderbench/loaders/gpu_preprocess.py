@@ -14,14 +14,13 @@ device's preprocessing. Runs in the main process: CUDA work must not start in Da
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 
-from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.loaders.chunks import file_order
 
@@ -34,11 +33,7 @@ class GpuPreprocessOptions(LoaderOptions):
     pin_memory: bool = True
     use_threads: bool = True
     drop_last: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.chunk_rows < 1:
-            raise UsageError(f"chunk_rows must be at least 1, got {self.chunk_rows}")
+    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 class DeviceTables:

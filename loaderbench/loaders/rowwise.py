@@ -11,14 +11,14 @@ data, sets the pace. Kept as the baseline the seeds started from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset
 
-from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import iter_record_batches
 from loaderbench.scenarios.dataset import ColumnRoles
@@ -30,11 +30,7 @@ class RowwiseOptions(LoaderOptions):
     batch_size: int = 32
     chunk_rows: int = 4096
     drop_last: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.chunk_rows < 1:
-            raise UsageError(f"chunk_rows must be at least 1, got {self.chunk_rows}")
+    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 class RowwiseDataset(IterableDataset):

@@ -11,13 +11,13 @@ check still means something; coverage is not applicable, since it never reads th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 
-from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 
 
@@ -27,12 +27,8 @@ class SyntheticOptions(LoaderOptions):
     steps_per_epoch: int = 100
     pin_memory: bool = False
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.latency_ms < 0:
-            raise UsageError(f"latency_ms must be 0 or more, got {self.latency_ms}")
-        if self.steps_per_epoch < 1:
-            raise UsageError(f"steps_per_epoch must be at least 1, got {self.steps_per_epoch}")
+    MINIMUMS: ClassVar[Mapping[str, float]] = {
+        **LoaderOptions.MINIMUMS, "latency_ms": 0, "steps_per_epoch": 1}
 
 
 def busy_wait(seconds: float, clock=time.perf_counter) -> None:

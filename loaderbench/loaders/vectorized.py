@@ -17,15 +17,14 @@ epoch; `chunk_rows` sets the record-batch size; `columns` all | needed reads eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset
 
-from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import (
     Chunk,
@@ -45,11 +44,7 @@ class VectorizedOptions(LoaderOptions):
     columns: Literal["all", "needed"] = "all"
     pin_memory: bool = False
     drop_last: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.chunk_rows < 1:
-            raise UsageError(f"chunk_rows must be at least 1, got {self.chunk_rows}")
+    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 def chunk_arrays(context: LoaderContext, options: VectorizedOptions, record_batch,

@@ -244,7 +244,7 @@ def test_shuffle_and_sampler_exclude_each_other():
         build_options(cls.Options, {"shuffle": True, "sampler": "random"}, "tensor-dataset")
     with pytest.raises(UsageError, match="sampler must be one of"):
         build_options(cls.Options, {"sampler": "weighted"}, "tensor-dataset")
-    with pytest.raises(UsageError, match="num_workers must be 0 or more"):
+    with pytest.raises(UsageError, match="num_workers must be at least 0"):
         build_options(cls.Options, {"num_workers": -1}, "tensor-dataset")
 
 
