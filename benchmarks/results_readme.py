@@ -2,8 +2,9 @@
 
     python benchmarks/results_readme.py            # from the repository root
 
-Every table in results/README.md is printed by loaderbench (report / compare / transfer view),
-never typed by hand: rerun this script after adding or replacing a result file.
+Every table in results/README.md is printed by loaderbench (report / compare), never typed by
+hand: rerun this script after adding or replacing a result file. results/sections.txt lists
+the sections; results/notes.md, if present, is the prose that reads them.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def build(folder: Path, sections: list[tuple[str, list[str], str]]) -> str:
               "`python benchmarks/results_readme.py`; none is typed by hand.", ""]
     header += [f"- `{f.name}`: {describe_env(load(f).env)}; suite `{load(f).suite}`, created "
                f"{load(f).created}" for f in files]
-    return "\n".join(header) + "\n\n" + "\n".join(section(*s) for s in sections)
+    notes = folder / "notes.md"
+    reading = [notes.read_text().strip(), ""] if notes.exists() else []
+    return "\n".join([*header, "", *reading]) + "\n" + "\n".join(section(*s) for s in sections)
 
 
 def main() -> int:
