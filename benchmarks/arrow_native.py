@@ -34,7 +34,7 @@ from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
 from loaderbench.loaders.arrow_native import ArrowNativeOptions
 from loaderbench.results.schema import RunResult, ScenarioResult
-from loaderbench.scenarios.dataset import DatasetSpec
+from loaderbench.scenarios.dataset import DatasetSpec, batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 BATCH = 4096
@@ -180,9 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     run = runner.run_all(run, chosen, prepared, args.out / "arrow_native.json",
                          lambda label, done, total: print(f"[{done}/{total}] {label}",
                                                           file=sys.stderr, flush=True),
-                         [BATCH * (4 * n_features + 16)])
+                         [BATCH * batch_row_bytes(n_features)])
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
-        after = runner.calibrate(prepared, [BATCH * (4 * n_features + 16)], ["cpu"], Path(tmp))
+        after = runner.calibrate(prepared, [BATCH * batch_row_bytes(n_features)], ["cpu"],
+                                 Path(tmp))
     (args.out / "scan_after.json").write_text(json.dumps(after, indent=1, sort_keys=True))
     text = render(run, after)
     (args.out / "arrow_native.md").write_text(text)

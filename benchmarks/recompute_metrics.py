@@ -17,11 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import load, save
+from loaderbench.scenarios.dataset import batch_row_bytes
 
 
 def recompute(path: Path) -> int:
     run = load(path)
-    row_bytes = 4 * (run.dataset["numeric"] + run.dataset["categorical"]) + 16
+    row_bytes = batch_row_bytes(run.dataset["numeric"] + run.dataset["categorical"])
     scenarios = tuple(
         s.with_(metrics=scenario_metrics(s.steps, s.timing, row_bytes, s.device))
         if len(s.steps) else s for s in run.scenarios)

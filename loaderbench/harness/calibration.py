@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from loaderbench.results.store import dumps, write_atomic
-from loaderbench.scenarios.dataset import DataSource, open_data
+from loaderbench.scenarios.dataset import DataSource, batch_row_bytes, open_data
 
 COPY_BYTES = 256 * 2**20
 LARGE_TRANSFER = 64 * 2**20
@@ -82,7 +82,7 @@ def batch_tensors(nbytes: int, n_features: int) -> tuple:
     """A batch of the run's shape (features float32 [B, F], target and row_id int64 [B])."""
     import torch
 
-    rows = max(1, nbytes // (4 * n_features + 16))
+    rows = max(1, nbytes // batch_row_bytes(n_features))
     return (torch.ones(rows, n_features), torch.ones(rows, dtype=torch.int64),
             torch.arange(rows))
 

@@ -29,6 +29,7 @@ from loaderbench.results import environment
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
 from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import save
+from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 CALIBRATION_TIMEOUT_S = 600
@@ -138,7 +139,7 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
             break
-    return merge(results, 4 * (len(prepared.source.roles.features)) + 16)
+    return merge(results, batch_row_bytes(len(prepared.source.roles.features)))
 
 
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],

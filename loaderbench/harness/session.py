@@ -14,6 +14,7 @@ from loaderbench.loaders import get as get_loader
 from loaderbench.results.schema import RunResult
 from loaderbench.results.store import check_writable, load
 from loaderbench.scenarios import suite as suites
+from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 DEFAULT_OUT_DIR = Path("loaderbench-results")
@@ -54,7 +55,7 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
 def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
     """The bytes of a batch at each batch size the run uses, the most common first."""
     sizes = Counter(int(s.options.get("batch_size", 4096)) for s in scenarios)
-    return [size * (4 * n_features + 16) for size, _ in sizes.most_common()]
+    return [size * batch_row_bytes(n_features) for size, _ in sizes.most_common()]
 
 
 def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:

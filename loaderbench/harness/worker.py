@@ -31,7 +31,7 @@ from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
 from loaderbench.results.schema import ScenarioResult, StepSamples
 from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import dumps, write_atomic
-from loaderbench.scenarios.dataset import open_data
+from loaderbench.scenarios.dataset import batch_row_bytes, open_data
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.scenario import Scenario
 
@@ -153,7 +153,7 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
               **move.record(), **timed.record(), "clock": CLOCK_NAME,
               "sync": devices.probe(s.device).sync_method}
     steps = timed.columns(outcome.steps)
-    row_bytes = 4 * checker.preprocessor.n_features + 16
+    row_bytes = batch_row_bytes(checker.preprocessor.n_features)
     return base_result(s, "failed" if failure else "ok", failure or "", steps=steps,
                        metrics=scenario_metrics(steps, timing, row_bytes, s.device),
                        checks=checks, timing=timing, resources=resources)

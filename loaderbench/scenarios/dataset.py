@@ -127,6 +127,11 @@ class DataSource:
                 "numeric": len(self.roles.numeric), "categorical": len(self.roles.categorical)}
 
 
+def batch_row_bytes(n_features: int) -> int:
+    """Bytes one row takes in a Batch: float32 features, int64 target, int64 row_id."""
+    return 4 * n_features + 8 + 8
+
+
 def cache_root() -> Path:
     """Where generated datasets live: $LOADERBENCH_CACHE, else the XDG cache folder."""
     env = os.environ.get("LOADERBENCH_CACHE")
