@@ -32,9 +32,10 @@ from tabulate import tabulate
 
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
+from loaderbench.harness.session import batch_bytes
 from loaderbench.loaders.arrow_native import ArrowNativeOptions
 from loaderbench.results.schema import RunResult, ScenarioResult
-from loaderbench.scenarios.dataset import DatasetSpec, batch_row_bytes
+from loaderbench.scenarios.dataset import DatasetSpec
 from loaderbench.scenarios.scenario import Scenario
 
 BATCH = 4096
@@ -176,14 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     runner.validate(chosen)
     prepared = prepare(DatasetSpec())
     run = runner.new_run("benchmarks/arrow_native", prepared)
-    n_features = len(prepared.source.roles.features)
+    sizes = batch_bytes(chosen, len(prepared.source.roles.features))
     run = runner.run_all(run, chosen, prepared, args.out / "arrow_native.json",
                          lambda label, done, total: print(f"[{done}/{total}] {label}",
                                                           file=sys.stderr, flush=True),
-                         [BATCH * batch_row_bytes(n_features)])
+                         sizes)
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
-        after = runner.calibrate(prepared, [BATCH * batch_row_bytes(n_features)], ["cpu"],
-                                 Path(tmp))
+        after = runner.calibrate(prepared, sizes, ["cpu"], Path(tmp))
     (args.out / "scan_after.json").write_text(json.dumps(after, indent=1, sort_keys=True))
     text = render(run, after)
     (args.out / "arrow_native.md").write_text(text)
