@@ -150,7 +150,6 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from loaderbench.loaders import get, names
-    from loaderbench.loaders.base import options_doc
     from loaderbench.scenarios.suite import shipped
 
     print("loaders:")
@@ -158,12 +157,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         cls = get(name)
         summary = ((cls.__module__ and sys.modules[cls.__module__].__doc__) or "").strip()
         print(f"  {name:16s} {summary.splitlines()[0] if summary else ''}")
-        opts = ", ".join(f"{k}={v}" for k, v in options_doc(cls.Options).items())
-        print(f"  {'':16s} options: {opts}")
+        print_options(cls.Options)
     print("suites:")
     for name, description in shipped().items():
         print(f"  {name:16s} {description}")
     return 0
+
+
+def print_options(options: type) -> None:
+    """One line per option: name = default, its constraint, its help."""
+    from loaderbench.loaders.options import options_doc
+
+    for name, default, rule, text in options_doc(options):
+        line = f"{'':18s}  {name} = {default}"
+        line = f"{line:46s} {rule}" if rule else line
+        print(f"{line:66s} {text}".rstrip() if text else line)
 
 
 def cmd_data(args: argparse.Namespace) -> int:

@@ -80,10 +80,10 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import ClassVar, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
@@ -91,6 +91,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import Chunk
+from loaderbench.loaders.options import option
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -98,19 +99,16 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class ArrowNativeOptions(LoaderOptions):
-    chunk_rows: int = 65_536
+    chunk_rows: int = option(65_536, minimum=1, help="rows per record batch")
     use_threads: bool = True
-    threads: int = 2
-    num_workers: int = 0
-    buffers: int = 2
-    memo_entries: int = 250_000
+    threads: int = option(2, minimum=0, help="conversion threads; 0: the consumer's thread")
+    num_workers: int = option(0, minimum=0, help="DataLoader worker processes")
+    buffers: int = option(2, minimum=1, help="batch buffers in the ring")
+    memo_entries: int = option(250_000, minimum=0, help="dictionary entries remembered")
     pin_memory: bool = False
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "chunk_rows": 1, "threads": 0, "num_workers": 0,
-        "buffers": 1, "memo_entries": 0}
 
 
 class Pieces:

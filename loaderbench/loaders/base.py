@@ -8,18 +8,18 @@ float32 rounding. The harness checks that on every scenario.
 from __future__ import annotations
 
 import abc
-import dataclasses
-import types
-import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple
 
 import torch
 
-from loaderbench.errors import UsageError
+from loaderbench.loaders.options import LoaderOptions, build_options, options_doc, resolved
 from loaderbench.scenarios.dataset import DataSource
 from loaderbench.scenarios.preprocess import Preprocessor
+
+__all__ = ["Batch", "Loader", "LoaderContext", "LoaderOptions", "build_options", "options_doc",
+           "resolved"]
 
 
 class Batch(NamedTuple):
@@ -52,22 +52,6 @@ class Batch(NamedTuple):
 
 
 @dataclass(frozen=True)
-class LoaderOptions:
-    """Options every loader takes. Subclasses add theirs as more frozen dataclass fields."""
-
-    batch_size: int = 4096
-    #: The smallest value of each numeric option (None is not checked). A subclass extends
-    #: it: `MINIMUMS = {**Parent.MINIMUMS, "chunk_rows": 1}`.
-    MINIMUMS: ClassVar[Mapping[str, float]] = {"batch_size": 1}
-
-    def __post_init__(self) -> None:
-        for name, least in self.MINIMUMS.items():
-            value = getattr(self, name)
-            if value is not None and value < least:
-                raise UsageError(f"{name} must be at least {least:g}, got {value}")
-
-
-@dataclass(frozen=True)
 class LoaderContext:
     """What a loader is built from: the data, the shared fitted preprocessing, the target."""
 
@@ -88,6 +72,11 @@ class Loader(abc.ABC):
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.
     yields_on_device: bool = False
+    #: The batch-lifetime rule. None: every batch yielded belongs to the consumer. N: the
+    #: loader reuses its buffers, so a batch stays valid only until N more batches have been
+    #: yielded; once the consumer asks for the one after those, its memory may be refilled.
+    #: Copy what you keep longer. An instance may set it in setup() when an option decides.
+    batch_lifetime: int | None = None
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context
@@ -101,71 +90,16 @@ class Loader(abc.ABC):
         """The batches of epoch `index`; each epoch should cover every row once."""
 
     def allowed_missing(self) -> int:
-        """Rows an epoch may leave out by design (drop_last drops a partial batch)."""
-        return 0
+        """Rows an epoch may leave out by design: with a `drop_last` option, the final
+        partial batch (a loader whose workers each drop one multiplies this)."""
+        if not getattr(self.options, "drop_last", False):
+            return 0
+        return self.options.batch_size - 1
 
     def pins_memory(self) -> bool:
-        """True when the batches this loader yields are already in pinned memory."""
-        return False
+        """True when the batches this loader yields are already in pinned memory: by default,
+        when it has a `pin_memory` option set and the target is CUDA."""
+        return bool(getattr(self.options, "pin_memory", False)) and self.context.device == "cuda"
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers, files and buffers."""
-
-
-def build_options(cls: type[LoaderOptions], table: Mapping[str, Any], loader: str) -> LoaderOptions:
-    """Make `cls` from a suite's raw option table: unknown names and wrong types are UsageErrors."""
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise UsageError(f"loader {loader!r} has no option {', '.join(unknown)}; "
-                         f"its options: {', '.join(sorted(known))}")
-    values = {name: _coerce(hints[name], value, f"{loader}.{name}")
-              for name, value in table.items()}
-    return cls(**values)
-
-
-def _coerce(hint: Any, value: Any, where: str) -> Any:
-    """Check `value` against a field's type hint (int, float, bool, str, Literal, X | None)."""
-    origin = typing.get_origin(hint)
-    if origin is typing.Literal:
-        if value in typing.get_args(hint):
-            return value
-        choices = " | ".join(repr(a) for a in typing.get_args(hint))
-        raise UsageError(f"{where} must be one of {choices}, got {value!r}")
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in typing.get_args(hint):
-            return None
-        errors = []
-        for arg in typing.get_args(hint):
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(arg, value, where)
-            except UsageError as err:
-                errors.append(str(err))
-        raise UsageError(errors[0] if errors else f"{where}: bad value {value!r}")
-    return _coerce_plain(hint, value, where)
-
-
-def _coerce_plain(hint: Any, value: Any, where: str) -> Any:
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif hint is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
-    else:
-        return value
-    raise UsageError(f"{where} must be {hint.__name__}, got {value!r}")
-
-
-def options_doc(cls: type[LoaderOptions]) -> dict[str, Any]:
-    """Each option's default, for `loaderbench list`."""
-    return {f.name: f.default for f in dataclasses.fields(cls)}

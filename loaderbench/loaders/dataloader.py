@@ -30,9 +30,9 @@ num_workers = 0 they are ignored (not an error), so a grid `num_workers = [0, 2]
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -40,6 +40,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.options import option
 
 SamplerName = Literal["default", "sequential", "random", "stratified"]
 CollateName = Literal["default", "stack"]
@@ -47,14 +48,12 @@ CollateName = Literal["default", "stack"]
 
 @dataclass(frozen=True)
 class WorkerOptions(LoaderOptions):
-    num_workers: int = 0
-    prefetch_factor: int | None = None  # batches loaded ahead per worker; None: torch's 2
-    persistent_workers: bool = False
-    pin_memory: bool = False  # a CUDA concept: recorded as n/a on cpu and mps
-    drop_last: bool = False
-
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "num_workers": 0, "prefetch_factor": 1}
+    num_workers: int = option(0, minimum=0, help="DataLoader worker processes; 0: none")
+    prefetch_factor: int | None = option(
+        None, minimum=1, help="batches loaded ahead per worker; None: torch's 2")
+    persistent_workers: bool = option(False, help="keep the workers between epochs")
+    pin_memory: bool = option(False, help="pinned batches (CUDA only; n/a elsewhere)")
+    drop_last: bool = option(False, help="drop each epoch's final partial batch")
 
 
 @dataclass(frozen=True)

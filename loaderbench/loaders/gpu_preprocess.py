@@ -14,26 +14,26 @@ device's preprocessing. Runs in the main process: CUDA work must not start in Da
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.loaders.chunks import file_order
+from loaderbench.loaders.options import option
 
 
 @dataclass(frozen=True)
 class GpuPreprocessOptions(LoaderOptions):
-    chunk_rows: int = 65_536
+    chunk_rows: int = option(65_536, minimum=1, help="rows per record batch")
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
     pin_memory: bool = True
     use_threads: bool = True
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 class DeviceTables:

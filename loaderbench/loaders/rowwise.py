@@ -11,9 +11,8 @@ data, sets the pace. Kept as the baseline the seeds started from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import torch
@@ -21,6 +20,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import iter_record_batches
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.dataset import ColumnRoles
 from loaderbench.scenarios.preprocess import Encode, Preprocessor
 
@@ -28,9 +28,8 @@ from loaderbench.scenarios.preprocess import Encode, Preprocessor
 @dataclass(frozen=True)
 class RowwiseOptions(LoaderOptions):
     batch_size: int = 32
-    chunk_rows: int = 4096
+    chunk_rows: int = option(4096, minimum=1, help="rows per record batch")
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 class RowwiseDataset(IterableDataset):

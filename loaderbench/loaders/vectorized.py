@@ -17,10 +17,10 @@ epoch; `chunk_rows` sets the record-batch size; `columns` all | needed reads eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset
@@ -33,18 +33,18 @@ from loaderbench.loaders.chunks import (
     iter_record_batches,
     rebatch,
 )
+from loaderbench.loaders.options import option
 
 
 @dataclass(frozen=True)
 class VectorizedOptions(LoaderOptions):
-    chunk_rows: int = 4096
+    chunk_rows: int = option(4096, minimum=1, help="rows per record batch")
     encode: Literal["map", "apply"] = "map"
     shuffle: Literal["none", "permutation", "df-sample"] = "none"
     shuffle_files: bool = False
     columns: Literal["all", "needed"] = "all"
     pin_memory: bool = False
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 def chunk_arrays(context: LoaderContext, options: VectorizedOptions, record_batch,
