@@ -24,7 +24,7 @@ from loaderbench.harness.prepare import Prepared
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.harness.worker import Job, base_result
 from loaderbench.loaders import get as get_loader
-from loaderbench.loaders.base import build_options
+from loaderbench.loaders.base import build_options, resolved
 from loaderbench.results import environment
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
 from loaderbench.results.stats import scenario_metrics
@@ -35,10 +35,12 @@ from loaderbench.scenarios.scenario import Scenario
 CALIBRATION_TIMEOUT_S = 600
 
 
-def validate(scenarios: Sequence[Scenario]) -> None:
-    """Fail fast (UsageError) on an unknown loader or option, before anything runs."""
-    for s in scenarios:
-        build_options(get_loader(s.loader).Options, s.options, s.loader)
+def resolve_options(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """Each scenario with every option of its loader, defaults included, resolved once
+    before anything runs: an unknown loader, option or bad value is a UsageError here."""
+    return [replace(s, options=resolved(build_options(get_loader(s.loader).Options, s.options,
+                                                      s.loader)))
+            for s in scenarios]
 
 
 def resolve_devices(scenarios: Sequence[Scenario]) -> list[Scenario]:

@@ -48,13 +48,13 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
                  "check_values": None if request.check_values else False}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
-    runner.validate(chosen)
-    return suite, tuple(runner.resolve_devices(chosen))
+    return suite, tuple(runner.resolve_devices(runner.resolve_options(chosen)))
 
 
 def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
-    """The bytes of a batch at each batch size the run uses, the most common first."""
-    sizes = Counter(int(s.options.get("batch_size", 4096)) for s in scenarios)
+    """The bytes of a batch at each batch size the run uses, the most common first (the
+    scenarios' options are resolved: each has its loader's real batch size)."""
+    sizes = Counter(int(s.options["batch_size"]) for s in scenarios)
     return [size * batch_row_bytes(n_features) for size, _ in sizes.most_common()]
 
 

@@ -3,8 +3,9 @@ and CUDA contexts never leak from one scenario into the next.
 
     python -m loaderbench.harness.worker JOB.json RESULT.json
 
-JOB holds the scenario, the repeat index, the data folder, the fitted preprocessing and the
-class count; RESULT receives a ScenarioResult as JSON (written atomically).
+JOB holds the scenario (its options resolved in full), the repeat index, the data folder, the
+fitted preprocessing, the class count and the version of loaderbench that planned it; RESULT
+receives a ScenarioResult as JSON (written atomically).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import loaderbench
 from loaderbench.errors import UsageError
 from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
@@ -43,22 +45,26 @@ class Job:
     data_root: str
     preprocessor: str
     n_classes: int
+    tool_version: str = loaderbench.__version__
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario.to_dict(), "repeat": self.repeat,
                 "data_root": self.data_root, "preprocessor": self.preprocessor,
-                "n_classes": self.n_classes}
+                "n_classes": self.n_classes, "tool_version": self.tool_version}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Job:
         return cls(Scenario(**d["scenario"]), d["repeat"], d["data_root"], d["preprocessor"],
-                   d["n_classes"])
+                   d["n_classes"], d["tool_version"])
 
 
 def base_result(s: Scenario, status: str, reason: str = "", **extra: Any) -> ScenarioResult:
+    """The record of `s`: its options as resolved when the run was planned (defaults
+    included), with the version of loaderbench that resolved them."""
     return ScenarioResult(name=s.name, loader=s.loader, device=s.device, status=status,
                           options=dict(s.options), reason=reason, step=s.step,
-                          scenario=s.to_dict(), **extra)
+                          scenario={**s.to_dict(), "tool_version": loaderbench.__version__},
+                          **extra)
 
 
 CLOCK_NAME = "time.perf_counter"

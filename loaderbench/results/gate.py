@@ -12,7 +12,8 @@ threshold t (default 5%):
     noisy    the interval straddles a bound: too little data to say; rerun with more steps
 
 A scenario that failed in the current run counts as a regression; one missing from either
-file, or skipped, cannot be compared (exit 2), unless nothing regressed in which case the
+file, or skipped, or whose resolved options differ (`different`, naming the option),
+cannot be compared (exit 2), unless nothing regressed in which case the
 gate still says which ones it could not judge.
 """
 
@@ -25,6 +26,7 @@ import numpy as np
 from tabulate import tabulate
 
 from loaderbench.errors import UsageError
+from loaderbench.results.options import option_differences
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
 from loaderbench.results.tables import check_format
 from loaderbench.results.tables import fmt as num
@@ -37,7 +39,7 @@ EXIT_PASS, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
 class Verdict:
     name: str
     device: str
-    verdict: str  # faster | slower | same | noisy | failed | missing | skipped
+    verdict: str  # faster | slower | same | noisy | failed | missing | skipped | different
     baseline_steps_per_s: float | None = None
     current_steps_per_s: float | None = None
     ratio: float | None = None  # current / baseline step time (> 1: slower)
@@ -114,6 +116,9 @@ def judge(base: ScenarioResult | None, cur: ScenarioResult | None, threshold: fl
         return Verdict(name, device, "missing", note=f"not in the {where}")
     if cur.status == "failed":
         return Verdict(name, device, "failed", note=cur.reason)
+    differ = option_differences(base.options, cur.options)
+    if differ:
+        return Verdict(name, device, "different", note=f"options differ: {'; '.join(differ)}")
     if base.status != "ok":
         return Verdict(name, device, "skipped", note=f"baseline {base.status}: {base.reason}")
     if cur.status == "skipped":
@@ -141,7 +146,7 @@ def exit_code(verdicts: Sequence[Verdict]) -> int:
     kinds = {v.verdict for v in verdicts}
     if kinds & {"slower", "failed"}:
         return EXIT_REGRESSION
-    if kinds & {"missing", "skipped"}:
+    if kinds & {"missing", "skipped", "different"}:
         return EXIT_CANNOT_COMPARE
     return EXIT_PASS
 

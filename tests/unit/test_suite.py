@@ -92,11 +92,11 @@ def test_default_epochs_replace_scenario_default_steps():
 
 
 def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
-    from loaderbench.harness.runner import validate
+    from loaderbench.harness.runner import resolve_options
     from loaderbench.loaders import BUILTIN
 
     s = suites.load("default")
-    validate(s.scenarios)
+    resolve_options(s.scenarios)
     assert set(BUILTIN) <= {x.loader for x in s.scenarios}
     assert all(x.device == "cpu" for x in s.scenarios)
     (bug,) = [x for x in s.scenarios if x.options.get("sharding") == "none"]
