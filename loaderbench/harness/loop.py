@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from loaderbench.loaders._support.workers import stop_iterator
 from loaderbench.loaders.base import Batch, Loader
 from loaderbench.results.schema import StepSamples
 
@@ -155,6 +156,4 @@ def _abandon(batches: Iterator[Batch]) -> None:
     """An epoch cut short: stop a DataLoader's workers now, unless they are persistent."""
     if getattr(batches, "_persistent_workers", False):
         return
-    shutdown = getattr(batches, "_shutdown_workers", None)
-    if shutdown is not None:
-        shutdown()
+    stop_iterator(batches)

@@ -68,8 +68,9 @@ Options:
                 global one.
   drop_last     drop each epoch's final partial batch (one per worker with num_workers).
 
-Buffer lifetime: a batch from the ring is valid until `buffers - 1` more batches have been
-yielded and the consumer asks for the next one; then its buffer is refilled. Keep (or copy)
+Buffer lifetime (the Loader contract's `batch_lifetime`, here `buffers - 1`): a batch from the
+ring is valid until `buffers - 1` more batches have been yielded and the consumer asks for
+the next one; then its buffer is refilled. Keep (or copy)
 what you need before that. The harness holds a batch only during its step and the checker
 copies what it keeps in observe(), before the next next(). Pinned buffers also wait, before
 being refilled, for a CUDA event recorded when the consumer asked for the following batch, so
@@ -78,7 +79,6 @@ non_blocking copies still queued on the GPU are never overwritten.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -88,9 +88,16 @@ from typing import Literal, TypeVar
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
+from loaderbench.loaders._support.arrow_columns import (
+    BatchRing,
+    ChunkConverter,
+    FeaturePlan,
+    fill_batches,
+)
+from loaderbench.loaders._support.chunks import Chunk
+from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
+from loaderbench.loaders._support.workers import SharedEpoch, shutdown
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import Chunk
 from loaderbench.loaders.options import option
 
 T = TypeVar("T")
@@ -141,10 +148,7 @@ class Pieces:
         return self._fragments
 
     def order(self, shuffle: bool, seed: int, epoch: int) -> list[int]:
-        count = len(self.fragments)
-        if not shuffle:
-            return list(range(count))
-        return np.random.default_rng([seed, epoch, 7]).permutation(count).tolist()
+        return shuffled(range(len(self.fragments)), shuffle, seed, epoch)
 
     def scan(self, picked: Sequence[int], options: ArrowNativeOptions) -> Iterator:
         """Record batches of the picked fragments in order; PyArrow reads ahead on its threads."""
@@ -160,11 +164,11 @@ class Pieces:
                                use_threads=options.use_threads)
 
 
-def epoch_rng(options: ArrowNativeOptions, seed: int, epoch: int,
-              worker: int = 0) -> np.random.Generator | None:
+def rows_rng(options: ArrowNativeOptions, seed: int, epoch: int,
+             worker: int = 0) -> np.random.Generator | None:
     if options.shuffle == "none":
         return None
-    return np.random.default_rng([seed, epoch, worker, 11])
+    return epoch_rng(seed, epoch, Salt.ROWS, worker)
 
 
 def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T],
@@ -218,19 +222,19 @@ class WorkerShards(IterableDataset):
         self.pieces = pieces
         self.options = options
         self.seed = seed
-        self.epoch = multiprocessing.get_context().Value("i", 0, lock=False)
+        self.epoch = SharedEpoch()
         self.source: ChunkSource | None = None  # made in each worker, kept by it
 
     def __iter__(self) -> Iterator[Batch]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info else (0, 1)
-        opt, epoch = self.options, int(self.epoch.value)
+        opt, epoch = self.options, self.epoch.get()
         order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
         if self.source is None:
             self.source = ChunkSource(self.pieces, opt)
         ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0)
         return fill_batches(self.source(order), ring, opt.drop_last,
-                            epoch_rng(opt, self.seed, epoch, worker))
+                            rows_rng(opt, self.seed, epoch, worker))
 
 
 class ArrowNativeLoader(Loader):
@@ -255,29 +259,24 @@ class ArrowNativeLoader(Loader):
             return
         self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
         self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory())
+        self.batch_lifetime = opt.buffers - 1
         self.source = ChunkSource(self.pieces, opt)
 
     def epoch(self, index: int) -> Iterator[Batch]:
         opt, seed = self.options, self.context.seed
         if self.loader is not None:
-            self.shards.epoch.value = index
+            self.shards.epoch.set(index)
             return iter(self.loader)
         order = self.pieces.order(opt.shuffle_files, seed, index)
         return fill_batches(self.source(order), self.ring, opt.drop_last,
-                            epoch_rng(opt, seed, index))
+                            rows_rng(opt, seed, index))
 
     def allowed_missing(self) -> int:
-        if not self.options.drop_last:
-            return 0
-        return max(1, self.options.num_workers) * (self.options.batch_size - 1)
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
+        """With drop_last each worker drops the remainder of its own stream."""
+        return super().allowed_missing() * max(1, self.options.num_workers)
 
     def close(self) -> None:
         if self.source is not None:
             self.source.close()
-        workers = getattr(self.loader, "_iterator", None)
-        if workers is not None:
-            workers._shutdown_workers()
+        shutdown(self.loader)
         self.loader = None

@@ -21,8 +21,9 @@ from typing import Literal
 import numpy as np
 import torch
 
+from loaderbench.loaders._support.batching import tensor_batches
+from loaderbench.loaders._support.orders import Salt, epoch_seed, shuffled
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
-from loaderbench.loaders.chunks import file_order
 from loaderbench.loaders.options import option
 
 
@@ -72,9 +73,6 @@ class GpuPreprocessLoader(Loader):
         self.device = torch.device(self.context.device)
         self.tables = DeviceTables(self.context.preprocessor, self.device)
 
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
-
     def _host_chunk(self, record_batch) -> dict[str, torch.Tensor]:
         """Raw numerics (float32, NaN kept), dictionary indices and lookup tables, on the host."""
         pre, roles = self.context.preprocessor, self.context.source.roles
@@ -116,9 +114,10 @@ class GpuPreprocessLoader(Loader):
         ctx, opt = self.context, self.options
         fmt = ds.ParquetFileFormat(read_options={"dictionary_columns":
                                                  list(ctx.source.roles.categorical)})
-        files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)
+        files = shuffled(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)
         data = ds.dataset([str(f) for f in files], format=fmt)
-        gen = torch.Generator(device=self.device).manual_seed(ctx.seed * 1_000_003 + epoch)
+        gen = torch.Generator(device=self.device).manual_seed(
+            epoch_seed(ctx.seed, epoch, Salt.DEVICE))
         for record_batch in data.to_batches(columns=list(ctx.source.roles.needed),
                                             batch_size=opt.chunk_rows,
                                             use_threads=opt.use_threads):
@@ -132,23 +131,5 @@ class GpuPreprocessLoader(Loader):
             yield batch
 
     def epoch(self, index: int) -> Iterator[Batch]:
-        return rebatch_tensors(self._chunks(index), self.options.batch_size,
-                               self.options.drop_last)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-
-def rebatch_tensors(chunks: Iterator[Batch], size: int, drop_last: bool) -> Iterator[Batch]:
-    """Exact-size batches from device chunks: slices are views, remainders are concatenated."""
-    pending: Batch | None = None
-    for chunk in chunks:
-        if pending is not None:
-            chunk = Batch(*(torch.cat([a, b]) for a, b in zip(pending, chunk, strict=True)))
-        n = chunk.rows
-        stop = (n // size) * size
-        for start in range(0, stop, size):
-            yield Batch(*(t[start:start + size] for t in chunk))
-        pending = Batch(*(t[stop:] for t in chunk)) if stop < n else None
-    if pending is not None and not drop_last:
-        yield pending
+        return tensor_batches(self._chunks(index), self.options.batch_size,
+                              self.options.drop_last)

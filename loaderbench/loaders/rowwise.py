@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset
 
+from loaderbench.loaders._support.chunks import iter_record_batches
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import iter_record_batches
 from loaderbench.loaders.options import option
 from loaderbench.scenarios.dataset import ColumnRoles
 from loaderbench.scenarios.preprocess import Encode, Preprocessor
@@ -69,6 +69,3 @@ class RowwiseLoader(Loader):
 
     def epoch(self, index: int) -> Iterator[Batch]:
         return iter(self.loader)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0

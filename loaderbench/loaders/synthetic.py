@@ -63,6 +63,3 @@ class SyntheticLoader(Loader):
             if seconds:
                 busy_wait(seconds)
             yield self.batch
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"

@@ -25,14 +25,14 @@ from typing import Literal
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset
 
-from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import (
+from loaderbench.loaders._support.chunks import (
     Chunk,
-    file_order,
     frame_chunk,
     iter_record_batches,
     rebatch,
 )
+from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.options import option
 
 
@@ -69,8 +69,8 @@ class VectorizedDataset(IterableDataset):
 
     def __iter__(self) -> Iterator[Batch]:
         ctx = self.context
-        files = file_order(ctx.source.files, self.options.shuffle_files, ctx.seed, self.epoch)
-        rng = np.random.default_rng([ctx.seed, self.epoch])
+        files = shuffled(ctx.source.files, self.options.shuffle_files, ctx.seed, self.epoch)
+        rng = epoch_rng(ctx.seed, self.epoch, Salt.ROWS)
         return rebatch(file_chunks(ctx, self.options, files, rng), self.options.batch_size,
                        self.options.drop_last)
 
@@ -94,9 +94,3 @@ class VectorizedLoader(Loader):
     def epoch(self, index: int) -> Iterator[Batch]:
         self.dataset.epoch = index
         return iter(self.loader)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"

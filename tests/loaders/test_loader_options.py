@@ -9,9 +9,9 @@ import torch
 from loaderbench import loaders
 from loaderbench.errors import UsageError
 from loaderbench.harness.checks import Checker
+from loaderbench.loaders._support.dataloader import stratified_order
 from loaderbench.loaders.base import LoaderContext, build_options
 from loaderbench.loaders.batched_map import FrameBatchDataset
-from loaderbench.loaders.dataloader import stratified_order
 
 
 def make(name, table, context):

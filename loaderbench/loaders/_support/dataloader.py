@@ -39,6 +39,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from loaderbench.errors import UsageError
+from loaderbench.loaders._support.orders import Salt, epoch_rng
+from loaderbench.loaders._support.workers import shutdown
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.options import option
 
@@ -101,7 +103,7 @@ class EpochSampler(Sampler[int]):
         return len(self.labels)
 
     def __iter__(self) -> Iterator[int]:
-        rng = np.random.default_rng([self.seed, self.epoch, 11])
+        rng = epoch_rng(self.seed, self.epoch, Salt.SAMPLER)
         if self.kind == "random":
             order = rng.permutation(len(self.labels))
         elif self.kind == "stratified":
@@ -147,18 +149,8 @@ def make_dataloader(dataset: Dataset, options: WorkerOptions, context: LoaderCon
                       generator=torch.Generator().manual_seed(context.seed), **workers, **extra)
 
 
-def shutdown(loader: DataLoader | None) -> None:
-    """Stop a DataLoader's persistent workers now (others stop with their epoch's iterator)."""
-    iterator = getattr(loader, "_iterator", None)
-    if iterator is not None:
-        stop = getattr(iterator, "_shutdown_workers", None)
-        if stop is not None:
-            stop()
-        loader._iterator = None  # type: ignore[union-attr]
-
-
 class DataLoaderLoader(Loader):
-    """Base of the loaders built on one DataLoader: pinning, drop_last and clean shutdown."""
+    """Base of the loaders built on one DataLoader: the sampler's epoch and clean shutdown."""
 
     options: WorkerOptions
     loader: DataLoader | None = None
@@ -169,12 +161,6 @@ class DataLoaderLoader(Loader):
             self.sampler.set_epoch(index)
         assert self.loader is not None, "setup() must run before epoch()"
         return iter(self.loader)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
 
     def close(self) -> None:
         shutdown(self.loader)
