@@ -247,8 +247,9 @@ def cuda_parts(prepared: Prepared, step: str, rows: int):
     """The synthetic loader (pinned batches), its transfer plan and the training step."""
     import torch
 
+    from loaderbench import steps
     from loaderbench.harness import transfer, worker
-    from loaderbench.harness.steps import make_step
+    from loaderbench.steps.base import StepContext
 
     s = Scenario(name="cuda", loader="synthetic", device="cuda", step="none",
                  options={"batch_size": rows, "pin_memory": True,
@@ -258,8 +259,8 @@ def cuda_parts(prepared: Prepared, step: str, rows: int):
     loader.setup()
     move = transfer.plan("cuda", "auto", loader.pins_memory(), None).function()
     if step == "mlp":
-        train = make_step("mlp", checker.preprocessor.n_features, prepared.n_classes,
-                          torch.device("cuda"))
+        train = steps.build("mlp", StepContext(checker.preprocessor.n_features,
+                                               prepared.n_classes, torch.device("cuda")))
     else:
         cycles = gpu_sleep_cycles(GPU_SLEEP_MS)
         train = lambda batch: torch.cuda._sleep(cycles)  # noqa: E731

@@ -158,10 +158,24 @@ def cmd_list(args: argparse.Namespace) -> int:
         summary = ((cls.__module__ and sys.modules[cls.__module__].__doc__) or "").strip()
         print(f"  {name:16s} {summary.splitlines()[0] if summary else ''}")
         print_options(cls.Options)
+    print("training steps:")
+    for spec, summary in step_summaries():
+        print(f"  {spec:16s} {summary}")
     print("suites:")
     for name, description in shipped().items():
         print(f"  {name:16s} {description}")
     return 0
+
+
+def step_summaries() -> list[tuple[str, str]]:
+    """(how a step is written, the first line of its module's docstring) per step."""
+    from loaderbench import steps
+
+    out = []
+    for name, spec in zip(steps.registry(), steps.usage(), strict=True):
+        doc = (sys.modules[steps.get(name).__module__].__doc__ or "").strip()
+        out.append((spec, doc.splitlines()[0].partition(" — ")[2] if doc else ""))
+    return out
 
 
 def print_options(options: type) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from loaderbench import steps
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
 from loaderbench.harness.progress import Progress, silent
@@ -48,6 +49,8 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
                  "check_values": None if request.check_values else False}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
+    for spec in sorted({s.step for s in chosen}):
+        steps.check(spec)
     return suite, tuple(runner.resolve_devices(runner.resolve_options(chosen)))
 
 

@@ -27,7 +27,6 @@ from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
 from loaderbench.harness.resources import ResourceMonitor
-from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
 from loaderbench.results.schema import ScenarioResult, StepSamples
@@ -36,6 +35,8 @@ from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.dataset import batch_row_bytes, open_data
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.scenario import Scenario
+from loaderbench.steps import build as build_step
+from loaderbench.steps.base import StepContext
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
     move = transfer_mod.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
                              bool(getattr(loader.options, "pin_memory", False)),
                              loader.yields_on_device)
-    train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
-                      torch.device(s.device), s.seed)
+    train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
+                                           torch.device(s.device), s.seed))
     timed = Timed.build(s.device, move.function(), train)
     try:
         outcome, resources = _loop(job, loader, checker, monitor, timed, clock)

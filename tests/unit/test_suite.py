@@ -73,8 +73,8 @@ def test_epochs_override_clears_steps():
 
 
 def test_bad_step_and_device():
-    with pytest.raises(UsageError, match="unknown training step"):
-        parse('[[scenario]]\nloader = "a"\nstep = "gpu"\n')
+    with pytest.raises(UsageError, match="is not NAME or NAME:ARGUMENT"):
+        parse('[[scenario]]\nloader = "a"\nstep = "sleep 5"\n')
     with pytest.raises(UsageError, match="unknown device"):
         parse('[[scenario]]\nloader = "a"\ndevice = "tpu"\n')
 
