@@ -8,11 +8,10 @@ only checks the spelling. Modules are imported only when a step is asked for.
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from loaderbench.errors import UsageError
+from loaderbench.registry import entry_point_table, load
 
 if TYPE_CHECKING:
     from loaderbench.steps.base import StepContext, TrainingStep
@@ -29,16 +28,13 @@ BUILTIN: dict[str, str] = {
 
 def registry() -> dict[str, str]:
     """Every step name and where it lives; built-ins win over a plugin of the same name."""
-    plugins = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return {**plugins, **BUILTIN}
+    return {**entry_point_table(ENTRY_POINT_GROUP), **BUILTIN}
 
 
 def get(name: str) -> type[TrainingStep]:
-    where = registry().get(name)
-    if where is None:
+    if name not in registry():
         raise UsageError(f"unknown training step {name!r}; known steps: {', '.join(usage())}")
-    module, _, attr = where.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load(name, registry(), "training step")
 
 
 def usage() -> list[str]:
