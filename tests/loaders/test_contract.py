@@ -11,7 +11,8 @@ import torch
 
 from loaderbench import loaders
 from loaderbench.harness.checks import Checker, contract_error
-from loaderbench.loaders.base import Batch, build_options
+from loaderbench.loaders.base import Batch
+from tests.conftest import make_loader
 
 # Option tables to test per loader; a loader not listed here is tested with DEFAULT.
 DEFAULT = [{"batch_size": 256}]
@@ -82,9 +83,8 @@ def cases():
 
 
 def run_epochs(name, table, context, epochs=2):
-    cls = loaders.get(name)
-    loader = cls(context, build_options(cls.Options, table, name))
-    checker = Checker(context.source, context.preprocessor, cls.covers_dataset,
+    loader = make_loader(name, table, context, setup=False)
+    checker = Checker(context.source, context.preprocessor, loader.covers_dataset,
                       loader.allowed_missing())
     loader.setup()
     orders = []
