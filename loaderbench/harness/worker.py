@@ -3,15 +3,12 @@ and CUDA contexts never leak from one scenario into the next.
 
     python -m loaderbench.harness.worker JOB.json RESULT.json
 
-JOB holds the scenario (its options resolved in full), the repeat index, the data folder, the
-fitted preprocessing, the class count and the version of loaderbench that planned it; RESULT
-receives a ScenarioResult as JSON (written atomically).
+JOB is a `protocol.Job`; RESULT receives a ScenarioResult as JSON (see harness.protocol).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 import time
 import traceback
@@ -20,53 +17,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import loaderbench
 from loaderbench.errors import UsageError
 from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
+from loaderbench.harness.protocol import Job, base_result, child_main
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
 from loaderbench.results.schema import ScenarioResult, StepSamples
 from loaderbench.results.stats import scenario_metrics
-from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.dataset import batch_row_bytes, open_data
 from loaderbench.scenarios.preprocess import Preprocessor
-from loaderbench.scenarios.scenario import Scenario
 from loaderbench.steps import build as build_step
 from loaderbench.steps.base import StepContext
-
-
-@dataclass(frozen=True)
-class Job:
-    scenario: Scenario
-    repeat: int
-    data_root: str
-    preprocessor: str
-    n_classes: int
-    tool_version: str = loaderbench.__version__
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.to_dict(), "repeat": self.repeat,
-                "data_root": self.data_root, "preprocessor": self.preprocessor,
-                "n_classes": self.n_classes, "tool_version": self.tool_version}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Job:
-        return cls(Scenario(**d["scenario"]), d["repeat"], d["data_root"], d["preprocessor"],
-                   d["n_classes"], d["tool_version"])
-
-
-def base_result(s: Scenario, status: str, reason: str = "", **extra: Any) -> ScenarioResult:
-    """The record of `s`: its options as resolved when the run was planned (defaults
-    included), with the version of loaderbench that resolved them."""
-    return ScenarioResult(name=s.name, loader=s.loader, device=s.device, status=status,
-                          options=dict(s.options), reason=reason, step=s.step,
-                          scenario={**s.to_dict(), "tool_version": loaderbench.__version__},
-                          **extra)
-
 
 CLOCK_NAME = "time.perf_counter"
 # Imported before the timed setup: every loader and the checks use them, so their import
@@ -98,7 +63,8 @@ def build_loader(job: Job) -> tuple[Loader, Checker]:
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
     loader = cls(LoaderContext(source, pre, s.device, s.seed), options)
-    checker = Checker(source, pre, cls.covers_dataset, loader.allowed_missing(), s.check_values)
+    checker = Checker(source, pre, covers_dataset=cls.covers_dataset,
+                      allowed_missing=loader.allowed_missing(), check_values=s.check_values)
     return loader, checker
 
 
@@ -144,9 +110,10 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
     t = clock()
     loader.setup()
     setup_s = clock() - t
-    move = transfer_mod.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
-                             bool(getattr(loader.options, "pin_memory", False)),
-                             loader.yields_on_device)
+    move = transfer_mod.plan(s.device, s.transfer, loader_pins=loader.pins_memory(),
+                             non_blocking=s.non_blocking,
+                             pin_option=bool(getattr(loader.options, "pin_memory", False)),
+                             on_device=loader.yields_on_device)
     train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
                                            torch.device(s.device), s.seed))
     timed = Timed.build(s.device, move.function(), train)
@@ -180,18 +147,18 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         poll()
 
     monitor.start()
-    outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), timed.transfer,
-                       timed.train, devices.synchronizer(s.device), observe, checker.end_epoch,
-                       clock, job.repeat)
+    outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), transfer=timed.transfer,
+                       train=timed.train, sync=devices.synchronizer(s.device), observe=observe,
+                       end_epoch=checker.end_epoch, clock=clock, repeat=job.repeat)
     return outcome, monitor.summary()
 
 
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    return execute(Job.from_dict(request)).to_dict()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    job = Job.from_dict(json.loads(Path(args[0]).read_text()))
-    result = execute(job)
-    write_atomic(Path(args[1]), dumps(result.to_dict()))
-    return 0
+    return child_main(argv, answer)
 
 
 if __name__ == "__main__":

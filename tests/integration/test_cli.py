@@ -47,6 +47,7 @@ def finished_run(suite_file, tiny_root, tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.slow
 def test_run_prints_the_table_and_writes_the_result(finished_run):
     proc, out = finished_run
     assert proc.returncode == 0, proc.stderr
@@ -65,6 +66,7 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
         assert s["checks"]["duplicates"] == 0 and s["checks"]["values"].startswith("ok")
 
 
+@pytest.mark.slow
 def test_unavailable_device_is_skipped_with_its_reason(finished_run):
     _, out = finished_run
     cuda = [s for s in json.loads(out.read_text())["scenarios"] if s["device"] == "cuda"]
@@ -75,6 +77,7 @@ def test_unavailable_device_is_skipped_with_its_reason(finished_run):
         assert all(s["status"] == "skipped" and "CUDA" in s["reason"] for s in cuda)
 
 
+@pytest.mark.slow
 def test_report_prints_the_saved_table(finished_run, capsys):
     proc, out = finished_run
     assert main(["report", str(out)]) == 0
@@ -140,6 +143,7 @@ def test_data_generates_once_and_prints_the_folder(capsys, tmp_path):
     assert Path(capsys.readouterr().out.strip()) == folder
 
 
+@pytest.mark.slow
 def test_report_details_shows_the_second_table(finished_run, capsys):
     _, out = finished_run
     assert main(["report", str(out), "--details", "--format", "plain"]) == 0

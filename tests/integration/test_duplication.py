@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real scenario processes
+
 SUITE = """
 [suite]
 name = "duplication"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaderbench.harness.session import RunRequest, batch_bytes, plan
+from loaderbench.harness.planning import batch_bytes
+from loaderbench.harness.session import RunRequest, plan
 from loaderbench.results import gate
 from loaderbench.results.compare import compare
 from loaderbench.results.options import option_differences

@@ -92,7 +92,7 @@ def test_default_epochs_replace_scenario_default_steps():
 
 
 def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
-    from loaderbench.harness.runner import resolve_options
+    from loaderbench.harness.planning import resolve_options
     from loaderbench.loaders import BUILTIN
 
     s = suites.load("default")
