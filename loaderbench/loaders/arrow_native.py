@@ -239,6 +239,7 @@ class WorkerShards(IterableDataset):
 
 class ArrowNativeLoader(Loader):
     name = "arrow-native"
+    batches_per_worker = True
     Options = ArrowNativeOptions
 
     def __init__(self, context: LoaderContext, options: ArrowNativeOptions) -> None:
@@ -270,10 +271,6 @@ class ArrowNativeLoader(Loader):
         order = self.pieces.order(opt.shuffle_files, seed, index)
         return fill_batches(self.source(order), self.ring, opt.drop_last,
                             rows_rng(opt, seed, index))
-
-    def allowed_missing(self) -> int:
-        """With drop_last each worker drops the remainder of its own stream."""
-        return super().allowed_missing() * max(1, self.options.num_workers)
 
     def close(self) -> None:
         if self.source is not None:

@@ -77,6 +77,9 @@ class Loader(abc.ABC):
     #: yielded; once the consumer asks for the one after those, its memory may be refilled.
     #: Copy what you keep longer. An instance may set it in setup() when an option decides.
     batch_lifetime: int | None = None
+    #: True where each DataLoader worker cuts its own stream into batches (an
+    #: IterableDataset), so each may end an epoch on a partial batch of its own.
+    batches_per_worker: ClassVar[bool] = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context
@@ -91,10 +94,12 @@ class Loader(abc.ABC):
 
     def allowed_missing(self) -> int:
         """Rows an epoch may leave out by design: with a `drop_last` option, the final
-        partial batch (a loader whose workers each drop one multiplies this)."""
+        partial batch, or one per worker where each worker cuts its own stream."""
         if not getattr(self.options, "drop_last", False):
             return 0
-        return self.options.batch_size - 1
+        streams = max(1, getattr(self.options, "num_workers", 0)) if self.batches_per_worker \
+            else 1
+        return streams * (self.options.batch_size - 1)
 
     def pins_memory(self) -> bool:
         """True when the batches this loader yields are already in pinned memory: by default,

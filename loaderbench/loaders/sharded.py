@@ -83,6 +83,7 @@ def shard_in_worker_init(worker_id: int) -> None:
 
 class ShardedLoader(DataLoaderLoader):
     name = "sharded"
+    batches_per_worker = True
     Options = ShardedOptions
     options: ShardedOptions
 
@@ -96,7 +97,3 @@ class ShardedLoader(DataLoaderLoader):
     def epoch(self, index: int) -> Iterator[Batch]:
         self.dataset.epoch.set(index)
         return super().epoch(index)
-
-    def allowed_missing(self) -> int:
-        """With drop_last each worker drops the remainder of its own stream."""
-        return super().allowed_missing() * max(1, self.options.num_workers)

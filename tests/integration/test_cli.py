@@ -59,6 +59,8 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
     assert data["calibration"]["scan_rows_per_s"] > 0
     cpu = [s for s in data["scenarios"] if s["device"] == "cpu"]
     assert [s["status"] for s in cpu] == ["ok", "ok"]
+    assert cpu[1]["options"]["chunk_rows"] == 4096  # a default, recorded as resolved
+    assert cpu[1]["scenario"]["tool_version"] == data["tool"]["version"]
     for s in cpu:
         assert {"steps_per_s", "samples_per_s", "step_ms_p50", "step_ms_p90",
                 "data_wait_fraction"} <= set(s["metrics"])
