@@ -61,8 +61,9 @@ def test_inherited_constraints_survive_a_changed_default():
     assert rules["sharding"].choices == ("worker-info", "worker-init-fn", "none")
 
 
-def test_list_prints_each_constraint(capsys):
+def test_list_prints_each_constraint_and_the_steps(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "num_workers = 2" in out and ">= 0" in out
     assert "sharding = worker-info" in out and "worker-info | worker-init-fn | none" in out
+    assert "training steps:" in out and "sleep:MS" in out
