@@ -78,10 +78,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in ("repeats", "steps", "epochs"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
-    request = RunRequest(args.suite, args.loaders,
-                         tuple(devices.parse_list(args.device)) if args.device else None,
-                         args.out, args.data, args.repeats, args.steps, args.epochs,
-                         not args.no_check, not args.no_calibrate, args.resume)
+    request = RunRequest(
+        suite=args.suite, loaders=args.loaders,
+        devices=tuple(devices.parse_list(args.device)) if args.device else None,
+        out=args.out, data=args.data, repeats=args.repeats, steps=args.steps,
+        epochs=args.epochs, check_values=not args.no_check, calibrate=not args.no_calibrate,
+        resume=args.resume)
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
