@@ -34,6 +34,7 @@ current stream has completed, so copies still queued on the GPU are never overwr
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections import deque
@@ -133,10 +134,8 @@ class Pool:
     def close(self) -> None:
         self.stop.value = 1
         for conn in self.tasks:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send(None)
-            except OSError:
-                pass
         for proc in self.procs:
             proc.join(timeout=2)
             if proc.is_alive():
@@ -260,7 +259,7 @@ class ArrowShmLoader(Loader):
         """Release, in order, the given-back batches whose copies are done."""
         last = None
         while self.pending:
-            g, event = self.pending[0]
+            event = self.pending[0][1]
             if event is not None and not event.query():
                 if not wait:
                     break

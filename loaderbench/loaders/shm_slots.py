@@ -133,6 +133,6 @@ def worker_main(index: int, make_source: Callable[[], Callable], writer: SlotWri
             writer.epoch(task, source(task.fragments))
     except SystemExit:
         pass
-    except BaseException:  # noqa: BLE001 - reported to the main process, which raises
+    except BaseException:  # reported to the main process, which raises
         writer.send((-1, f"arrow-shm worker {index} (pid {os.getpid()}): "
                          f"{traceback.format_exc(limit=6)}"))
