@@ -85,11 +85,17 @@ def fragment_rng(options: ArrowShmOptions, seed: int, epoch: int,
     return np.random.default_rng([seed, epoch, fragment, 11])
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity, e.g. under taskset), else all."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
 def _make_source(pieces: Pieces, options: ArrowShmOptions):
     """In the worker: PyArrow's pool sized to this worker's share of the cores."""
     import pyarrow as pa
 
-    pa.set_cpu_count(max(1, (os.cpu_count() or 1) // options.workers))
+    pa.set_cpu_count(max(1, usable_cores() // options.workers))
     return ChunkSource(pieces, options.converter_options())
 
 
