@@ -125,6 +125,18 @@ class Pool:
             self.procs.append(proc)
         sender.close()
 
+    def send(self, worker: int, task: EpochTask) -> None:
+        try:
+            self.tasks[worker].send(task)
+        except OSError:  # the worker is gone: say why, from its last words if it left any
+            with contextlib.suppress(EOFError):
+                while self.reader.poll(WAIT_S):
+                    g, message = self.reader.recv()
+                    if g < 0:
+                        raise RuntimeError(str(message)) from None
+            raise RuntimeError(f"arrow-shm worker {worker} is gone (exit code "
+                               f"{self.procs[worker].exitcode})") from None
+
     def receive(self) -> tuple[int, object]:
         """The next piece written; raises if a worker failed or died."""
         while not self.reader.poll(WAIT_S):
@@ -132,7 +144,10 @@ class Pool:
             if dead:
                 raise RuntimeError(f"arrow-shm worker {dead[0].name} exited with code "
                                    f"{dead[0].exitcode}")
-        g, count = self.reader.recv()
+        try:
+            g, count = self.reader.recv()
+        except EOFError:
+            raise RuntimeError("arrow-shm: every worker has exited") from None
         if g < 0:
             raise RuntimeError(str(count))
         return g, count
@@ -216,9 +231,9 @@ class ArrowShmLoader(Loader):
         self.sent.append(index)
         order = self.pieces.order(opt.shuffle_files, self.context.seed, index)
         starts = np.concatenate([[0], np.cumsum([self.sizes[i] for i in order])[:-1]])
-        for w, conn in enumerate(self.pool.tasks):
+        for w in range(opt.workers):
             mine = order[w :: opt.workers]
-            conn.send(EpochTask(seq, index, tuple(mine),
+            self.pool.send(w, EpochTask(seq, index, tuple(mine),
                                 tuple(int(s) for s in starts[w :: opt.workers]),
                                 tuple(self.sizes[i] for i in mine), self.per_epoch,
                                 self.limit))
