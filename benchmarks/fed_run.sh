@@ -25,15 +25,15 @@ case "$part" in
   1|all)
     python3 -m loaderbench env > "$out/env.json"
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
-    run 100 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu -x \
+    run 70 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu -x \
       tests/gpu/test_overlap_cuda.py tests/gpu/test_loaders_cuda.py -k "shm or native or overlap"
-    run 250 "$out/fed.txt" python3 -m loaderbench run --quiet --suite fed --details --scaling \
+    run 220 "$out/fed.txt" python3 -m loaderbench run --quiet --suite fed --details --scaling \
       --resume --out "$out/h200-fed.json"
     ;;&
   2|all)
-    run 170 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
+    run 125 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
       --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
-    run 70 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
+    run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
       --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
     ;;
   1) ;;
