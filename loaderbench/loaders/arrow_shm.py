@@ -188,6 +188,7 @@ class ArrowShmLoader(Loader):
         self.memory = SlotMemory(opt.slots, opt.batch_size, plan.n_features)
         self.pool = Pool(self.pieces, opt, self.memory, self.context.seed)  # fork before pinning
         self.pinned = self._pin() if self.pins_memory() else False
+        self.events = [torch.cuda.Event() for _ in range(opt.slots)] if self.pinned else []
         self.views = [Batch(*(torch.from_numpy(a[s]) for a in self.memory.arrays))
                       for s in range(opt.slots)]
         self.sent: list[int] = []     # the epoch index of each started sequence
@@ -269,8 +270,8 @@ class ArrowShmLoader(Loader):
 
     def _give_back(self, g: int) -> None:
         event = None
-        if self.pinned:
-            event = torch.cuda.Event()
+        if self.pinned:  # one event per slot, made once: recorded again on each reuse
+            event = self.events[g % self.options.slots]
             event.record()
         self.pending.append((g, event))
         self.held = None
