@@ -98,9 +98,13 @@ def scaling_rows(run: RunResult, loaders: Sequence[str] | None = None) -> list[S
                                m["data_wait_fraction"], gpu_busy(r),
                                (r.resources or {}).get("cpu_cores_busy"),
                                m.get("bookkeeping_fraction"),
-                               m["samples_per_s"] / scan if scan else None,
-                               m["samples_per_s"] / dict_scan if dict_scan else None, r.name))
+                               _ratio(wall_rate(r), scan), _ratio(wall_rate(r), dict_scan),
+                               r.name))
     return sorted(rows, key=lambda x: (x.device, x.loop, x.loader, x.knob, x.value or 0))
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return value / base if value is not None and base else None
 
 
 def _pct(value: float | None) -> str:
@@ -122,5 +126,6 @@ def render_scaling(run: RunResult, loaders: Sequence[str] | None = None,
              "loop; GPU busy: device time of the training step over the step's wall time "
              "(CUDA events); checks: the checks' share of the loop's wall time, outside the "
              "timed steps; wall rows/s: rows over the loop's wall time, checks and start-up "
-             "included; % scan: rows/s over the run's raw Parquet scans")
+             "included; % scan: wall rows/s over the run's raw Parquet scans (strings, "
+             "dictionaries)")
     return tabulate(body, headers, tablefmt=fmt_name, disable_numparse=True) + "\n" + notes

@@ -28,7 +28,9 @@ def test_each_scenario_is_read_against_the_yardstick_of_its_loop():
     assert rows["arrow-shm workers=2 loop=overlapped"].of_yardstick == pytest.approx(0.25)
     assert rows["arrow-shm workers=2"].knob == "workers" and rows["synthetic"].knob == "-"
     assert rows["arrow-shm workers=2"].data_wait == pytest.approx(0.5)
-    assert rows["arrow-shm workers=2"].of_scan == pytest.approx(0.25)
+    wall = rows["arrow-shm workers=2"].wall_rows_per_s  # 20 steps of 64 rows in loop_s 1.0
+    assert wall == pytest.approx(1280.0)
+    assert rows["arrow-shm workers=2"].of_scan == pytest.approx(1280.0 / 64_000)
 
 
 def test_the_table_names_every_scenario_and_the_loops():
