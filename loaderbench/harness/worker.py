@@ -24,7 +24,7 @@ from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
-from loaderbench.harness.overlap import Streams, overlapped
+from loaderbench.harness.overlap import Streams, overlap_record, overlapped
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
@@ -154,6 +154,8 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
               "bookkeeping_s": outcome.bookkeeping_s, "loop_s": outcome.loop_s,
               **move.record(), **timed.record(), "clock": CLOCK_NAME, "loop": s.loop,
               "sync": devices.probe(s.device).sync_method}
+    if s.loop == "overlapped":
+        timing.update(overlap_record(s.device))
     steps = timed.columns(outcome.steps)
     row_bytes = batch_row_bytes(checker.preprocessor.n_features)
     return base_result(s, "failed" if failure else "ok", failure or "", steps=steps,
