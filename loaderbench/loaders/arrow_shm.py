@@ -1,5 +1,6 @@
-"""arrow-shm — `arrow-native`'s conversion in worker processes, writing straight into shared
-(and pinned) batch slots: only a slot number crosses processes.
+"""arrow-shm — `arrow-native`'s conversion in worker processes, writing into shared batch slots.
+
+Only a slot number crosses processes; on CUDA the slots are page-locked (pinned).
 
 Trade-off: it keeps a fast accelerator fed from Parquet, for owning processes and memory that
 outlive each batch. `workers` forked processes each read a share of every epoch's row-group
