@@ -105,17 +105,23 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class ArrowNativeOptions(LoaderOptions):
+class ArrowConversionOptions(LoaderOptions):
+    """The conversion's options, shared by `arrow-native` and `arrow-shm`."""
+
     chunk_rows: int = option(65_536, minimum=1, help="rows per record batch")
     use_threads: bool = True
     threads: int = option(2, minimum=0, help="conversion threads; 0: the consumer's thread")
-    num_workers: int = option(0, minimum=0, help="DataLoader worker processes")
-    buffers: int = option(2, minimum=1, help="batch buffers in the ring")
     memo_entries: int = option(250_000, minimum=0, help="dictionary entries remembered")
     pin_memory: bool = False
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
     drop_last: bool = False
+
+
+@dataclass(frozen=True)
+class ArrowNativeOptions(ArrowConversionOptions):
+    num_workers: int = option(0, minimum=0, help="DataLoader worker processes")
+    buffers: int = option(2, minimum=1, help="batch buffers in the ring")
 
 
 class Pieces:

@@ -43,7 +43,6 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
 
 import numpy as np
 import torch
@@ -52,25 +51,23 @@ from loaderbench.errors import UsageError
 from loaderbench.loaders._support.arrow_columns import FeaturePlan
 from loaderbench.loaders._support.orders import Salt, epoch_rng
 from loaderbench.loaders._support.shm_slots import EpochTask, SlotMemory, SlotWriter, worker_main
-from loaderbench.loaders.arrow_native import ArrowNativeOptions, ChunkSource, Pieces
-from loaderbench.loaders.base import Batch, Loader, LoaderOptions
+from loaderbench.loaders.arrow_native import (
+    ArrowConversionOptions,
+    ArrowNativeOptions,
+    ChunkSource,
+    Pieces,
+)
+from loaderbench.loaders.base import Batch, Loader
 from loaderbench.loaders.options import option
 
 WAIT_S = 1.0  # how often a waiting consumer checks that its workers are alive
 
 
 @dataclass(frozen=True)
-class ArrowShmOptions(LoaderOptions):
+class ArrowShmOptions(ArrowConversionOptions):
+    threads: int = 0  # in each worker (its minimum, 0, comes from ArrowConversionOptions)
     workers: int = option(4, minimum=1, help="forked converter processes")
     slots: int = option(16, minimum=2, help="batch slots in shared memory")
-    chunk_rows: int = option(65_536, minimum=1, help="rows per record batch")
-    use_threads: bool = True
-    threads: int = option(0, minimum=0, help="conversion threads in each worker")
-    memo_entries: int = option(250_000, minimum=0, help="dictionary entries remembered")
-    pin_memory: bool = False
-    shuffle: Literal["none", "permutation"] = "none"
-    shuffle_files: bool = False
-    drop_last: bool = False
 
     def converter_options(self) -> ArrowNativeOptions:
         return ArrowNativeOptions(batch_size=self.batch_size, chunk_rows=self.chunk_rows,
