@@ -64,6 +64,14 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 256, "num_workers": 2, "threads": 0},
         {"batch_size": 1024, "pin_memory": True, "buffers": 1},
     ],
+    "hf-datasets": [
+        {"batch_size": 256},
+        {"batch_size": 100, "format": "torch", "shuffle": True, "drop_last": True},
+        {"batch_size": 256, "format": "pandas", "num_workers": 2, "persistent_workers": True},
+        {"batch_size": 256, "mode": "iterable", "num_workers": 2, "shards": 4},
+        {"batch_size": 128, "mode": "iterable", "shuffle": True, "shuffle_buffer": 500,
+         "drop_last": True},
+    ],
     "torchdata-nodes": [
         {"batch_size": 256},
         {"batch_size": 100, "num_workers": 0, "shuffle_files": True, "columns": "all"},
