@@ -29,6 +29,7 @@ BUILTIN: dict[str, str] = {
     "gpu-preprocess": "loaderbench.loaders.gpu_preprocess:GpuPreprocessLoader",
     "arrow-native": "loaderbench.loaders.arrow_native:ArrowNativeLoader",
     "hf-datasets": "loaderbench.loaders.hf_datasets:HfDatasetsLoader",
+    "polars": "loaderbench.loaders.polars_reader:PolarsLoader",
     "torchdata-nodes": "loaderbench.loaders.torchdata_nodes:TorchdataNodesLoader",
 }
 

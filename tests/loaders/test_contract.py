@@ -72,6 +72,10 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 128, "mode": "iterable", "shuffle": True, "shuffle_buffer": 500,
          "drop_last": True},
     ],
+    "polars": [
+        {"batch_size": 256},
+        {"batch_size": 100, "shuffle": "permutation", "shuffle_files": True, "drop_last": True},
+    ],
     "torchdata-nodes": [
         {"batch_size": 256},
         {"batch_size": 100, "num_workers": 0, "shuffle_files": True, "columns": "all"},
