@@ -14,7 +14,14 @@ from collections.abc import Sequence
 
 def absent(modules: Sequence[str]) -> list[str]:
     """The top-level modules of `modules` that cannot be imported here."""
-    return [m for m in modules if importlib.util.find_spec(m.partition(".")[0]) is None]
+    return [m for m in modules if not _found(m.partition(".")[0])]
+
+
+def _found(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a finder that refuses it, or a stub in sys.modules
+        return False
 
 
 def install_hint(extra: str) -> str:
