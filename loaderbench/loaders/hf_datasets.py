@@ -46,12 +46,18 @@ Format = Literal["numpy", "torch", "pandas"]
 @dataclass(frozen=True)
 class HfDatasetsOptions(WorkerOptions):
     mode: Literal["map", "iterable"] = "map"
-    format: Format = "numpy"
+    format: Format | None = None  # None: the fastest for the mode (pandas for map, else numpy)
     shuffle: bool = False
     shards: int = 8
     shuffle_buffer: int = 10_000
     MINIMUMS: ClassVar[Mapping[str, float]] = {
         **WorkerOptions.MINIMUMS, "shards": 1, "shuffle_buffer": 1}
+
+    @property
+    def resolved_format(self) -> Format:
+        if self.format is not None:
+            return self.format
+        return "pandas" if self.mode == "map" else "numpy"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -107,7 +113,7 @@ class HfDatasetsLoader(DataLoaderLoader):
         order = range(len(self.table))
         picker = (RandomSampler(order, generator=torch.Generator().manual_seed(self.context.seed))
                   if opt.shuffle else SequentialSampler(order))
-        return make_dataloader(self.table.with_format(opt.format), opt, self.context,
+        return make_dataloader(self.table.with_format(opt.resolved_format), opt, self.context,
                                self.pins_memory(), batch_size=None,
                                sampler=BatchSampler(picker, opt.batch_size, opt.drop_last),
                                collate_fn=ToBatch(self.context))
@@ -118,7 +124,7 @@ class HfDatasetsLoader(DataLoaderLoader):
         if opt.shuffle:
             stream = stream.shuffle(seed=self.context.seed, buffer_size=opt.shuffle_buffer)
         self.iterable = stream.batch(opt.batch_size, drop_last_batch=opt.drop_last)
-        return make_dataloader(self.iterable.with_format(opt.format), opt, self.context,
+        return make_dataloader(self.iterable.with_format(opt.resolved_format), opt, self.context,
                                self.pins_memory(), batch_size=None,
                                collate_fn=ToBatch(self.context))
 

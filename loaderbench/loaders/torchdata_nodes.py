@@ -24,14 +24,18 @@ row per item it would put a Python object per row back into a vectorized pipelin
 of rows are cut into exact batches by `Rebatch`, a small BaseNode around the
 `chunks.rebatch` that `vectorized` uses.
 
-Noticed: in thread mode torchdata's worker calls `torch.set_num_threads(1)`, which is process
-wide, so a training step in the same process then runs its ops on one thread (the `mlp`
-step on CPU feels it). That is the library's behaviour, kept here as a user gets it.
+Noticed: each torchdata worker thread (and its PinMemory thread) calls
+`torch.set_num_threads(1)`. Torch means it thread-local, but through the harness on 2 busy
+cores the `mlp` step ran ~4x faster behind thread mode than behind process mode (p50 156 vs
+596 ms), which points at a setting shared by the process (MKL's thread count is global); a
+loader would then be credited with a change to the model. So by default
+(`torch_threads = "keep"`) the loader sets the consumer's thread count again before it hands
+out each batch (~0.2 us); `torch_threads = "library"` leaves whatever torchdata did.
 
 Options: `num_workers` mapper threads or processes (0: inline `Mapper`); `method` thread |
 process; `prefetch_factor` batches the Prefetcher holds; `pin_memory` (cuda only);
 `shuffle_files` shuffles the row groups' files each epoch; `columns` needed | all;
-`drop_last`.
+`drop_last`; `torch_threads` keep | library (above).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+
+import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import Chunk, file_order, frame_chunk, rebatch
@@ -56,6 +62,7 @@ class TorchdataNodesOptions(LoaderOptions):
     shuffle_files: bool = False
     columns: Literal["needed", "all"] = "needed"
     drop_last: bool = False
+    torch_threads: Literal["keep", "library"] = "keep"
     MINIMUMS: ClassVar[Mapping[str, float]] = {
         **LoaderOptions.MINIMUMS, "num_workers": 0, "prefetch_factor": 1}
 
@@ -111,6 +118,14 @@ def rebatch_node(source: Any, batch_size: int, drop_last: bool) -> Any:
     return Rebatch()
 
 
+def keep_torch_threads(batches: Iterator[Batch], threads: int) -> Iterator[Batch]:
+    """Set the consumer's torch thread count again before each batch is handed out (the worker
+    threads' `torch.set_num_threads(1)` may have reached it)."""
+    for batch in batches:
+        torch.set_num_threads(threads)
+        yield batch
+
+
 def _drain(node: Any) -> Iterator[Chunk]:
     while True:
         try:
@@ -159,7 +174,9 @@ class TorchdataNodesLoader(Loader):
     def epoch(self, index: int) -> Iterator[Batch]:
         self.close()
         self.loader = self.graph(index)
-        return iter(self.loader)
+        if self.options.torch_threads == "library" or self.options.method == "process":
+            return iter(self.loader)
+        return keep_torch_threads(iter(self.loader), torch.get_num_threads())
 
     def allowed_missing(self) -> int:
         return self.options.batch_size - 1 if self.options.drop_last else 0

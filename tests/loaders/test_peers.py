@@ -3,9 +3,11 @@ shutdown, and what happens on a machine without their optional packages."""
 
 from __future__ import annotations
 
+import inspect
 import numpy as np
 import psutil
 import pytest
+import torch
 
 from loaderbench import loaders
 from loaderbench.errors import UsageError
@@ -109,3 +111,30 @@ def test_torchdata_close_stops_the_mapper_processes(tiny_context):
     loader.close()
     _gone, alive = psutil.wait_procs(started, timeout=10)
     assert not alive
+
+
+@NODES
+def test_keep_torch_threads_sets_the_count_again_before_each_batch(monkeypatch):
+    from loaderbench.loaders.torchdata_nodes import keep_torch_threads
+
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+
+    def library_batches():  # as torchdata's worker threads do, between batches
+        for item in range(3):
+            torch.set_num_threads(1)
+            yield item
+
+    assert list(keep_torch_threads(library_batches(), 4)) == [0, 1, 2]
+    assert calls == [1, 4, 1, 4, 1, 4]
+
+
+@NODES
+@pytest.mark.parametrize(("setting", "wrapped"), [("keep", True), ("library", False)])
+def test_torch_threads_decides_whether_batches_are_wrapped(setting, wrapped, tiny_context):
+    loader = make("torchdata-nodes", {"batch_size": 256, "torch_threads": setting},
+                  tiny_context)
+    try:
+        assert inspect.isgenerator(loader.epoch(0)) is wrapped
+    finally:
+        loader.close()
