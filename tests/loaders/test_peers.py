@@ -4,6 +4,7 @@ shutdown, and what happens on a machine without their optional packages."""
 from __future__ import annotations
 
 import inspect
+
 import numpy as np
 import psutil
 import pytest
