@@ -2,8 +2,10 @@
 
 A peer declares what it imports as `requires` and the pip extra that installs it as `extra`.
 `missing(cls)` tells, without importing anything, whether those modules can be found here and
-what to install if not: the harness records the scenario as `skipped` with that line, and the
-contract test skips the loader with it, so a machine without the extras never crashes.
+what to install if not: the contract test skips the loader with that line. `unusable(cls)`
+also imports them (a module can be found yet fail to import, say against an older pyarrow):
+the harness records the scenario as `skipped` with its line, so a machine without working
+extras never crashes.
 """
 
 from __future__ import annotations
@@ -35,3 +37,17 @@ def missing(cls: type) -> str | None:
         return None
     return (f"{cls.name} needs {', '.join(gone)}, not installed: "
             f"{install_hint(cls.extra)}")
+
+
+def unusable(cls: type) -> str | None:
+    """`missing(cls)`, or why one of its modules fails to import here, or None. Imports them."""
+    reason = missing(cls)
+    if reason is not None:
+        return reason
+    for module in getattr(cls, "requires", ()):
+        try:
+            importlib.import_module(module)
+        except Exception as err:  # an ImportError, or a version clash raising something else
+            return (f"{cls.name} cannot import {module} ({type(err).__name__}: {err}): "
+                    f"{install_hint(cls.extra)} with versions that fit")
+    return None

@@ -63,8 +63,6 @@ class PolarsLoader(Loader):
     extra = "peers"
 
     def setup(self) -> None:
-        import polars  # noqa: F401 - the import is part of the set-up cost
-
         self.exprs = feature_exprs(self.context.preprocessor.state)
 
     def file_chunk(self, path: Path, rng: np.random.Generator) -> Chunk:

@@ -142,8 +142,6 @@ class TorchdataNodesLoader(Loader):
     extra = "peers"
 
     def setup(self) -> None:
-        import torchdata.nodes  # noqa: F401 - the import is part of the set-up cost
-
         self.groups = row_groups(list(self.context.source.files))
         needed = list(self.context.source.roles.needed)
         self.read = ReadPiece(self.context, needed if self.options.columns == "needed" else None)

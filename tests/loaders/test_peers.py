@@ -52,6 +52,21 @@ def test_a_scenario_whose_extra_is_missing_is_skipped_with_the_hint(monkeypatch)
     assert result.reason == missing(NeedsAbsentPackage)
 
 
+class BrokenImport(NeedsAbsentPackage):
+    name = "broken-import"
+
+
+def test_a_module_that_fails_to_import_makes_the_scenario_skipped(monkeypatch, tmp_path):
+    (tmp_path / "broken_peer_lib.py").write_text("raise ImportError('needs pyarrow>=99')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(BrokenImport, "requires", ("broken_peer_lib",))
+    monkeypatch.setattr(worker, "get_loader", lambda name: BrokenImport)
+    result = worker.execute(worker.Job(Scenario(name="x", loader="b"), 0, "unused", "unused", 2))
+    assert result.status == "skipped"
+    assert "cannot import broken_peer_lib (ImportError: needs pyarrow>=99)" in result.reason
+    assert install_hint("peers") in result.reason
+
+
 def test_the_environment_records_the_peer_libraries():
     versions = library_versions()
     assert {"datasets", "torchdata", "polars"} <= set(versions)
