@@ -25,12 +25,14 @@ of rows are cut into exact batches by `Rebatch`, a small BaseNode around the
 `chunks.rebatch` that `vectorized` uses.
 
 Noticed: each torchdata worker thread (and its PinMemory thread) calls
-`torch.set_num_threads(1)`. Torch means it thread-local, but through the harness on 2 busy
-cores the `mlp` step ran ~4x faster behind thread mode than behind process mode (p50 156 vs
-596 ms), which points at a setting shared by the process (MKL's thread count is global); a
-loader would then be credited with a change to the model. So by default
-(`torch_threads = "keep"`) the loader sets the consumer's thread count again before it hands
-out each batch (~0.2 us); `torch_threads = "library"` leaves whatever torchdata did.
+`torch.set_num_threads(1)`. Torch keeps the count per thread, but the call also writes the
+process-wide default that a thread takes on its first parallel op (`lazy_init_num_threads`),
+so a training loop whose first op comes after the loader's threads started runs on one
+thread: the main thread read 1 after a thread-mode epoch here. Through the harness on 2 busy
+cores the `mlp` step then ran ~4x faster behind thread mode than behind process mode (p50
+156 vs 596 ms; one thread oversubscribes less), crediting the loader with a change to the
+model. So by default (`torch_threads = "keep"`) the loader sets the consumer's thread count
+again before it hands out each batch (~0.2 us); `torch_threads = "library"` leaves it.
 
 Options: `num_workers` mapper threads or processes (0: inline `Mapper`); `method` thread |
 process; `prefetch_factor` batches the Prefetcher holds; `pin_memory` (cuda only);
