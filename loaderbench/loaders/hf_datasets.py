@@ -18,11 +18,15 @@ in the DataLoader's collate_fn, so in the workers when there are some.
 
 format: what `with_format` hands the collate_fn. numpy gives every column as an ndarray
 (strings as objects), torch numeric columns as tensors and strings as lists, pandas a frame
-(map mode only: the iterable `.batch` gives list cells). Measured here (200k rows, 2 shared
-cores, batch 4096, fetch + preprocessing of contiguous batches): numpy 25-30 k rows/s, torch
-about half of numpy (its formatter tensorizes row by row, then the strings still need a
-frame), pandas close to numpy (the fetch is ~10x faster, but its Arrow-backed strings make the
-`map` encoding slower). Random indices (shuffle) cost 5-10x in the gather. numpy is the default.
+(map mode only: the iterable `.batch` gives list cells). numpy and torch build each column
+through a Python list, one element per row; pandas converts the Arrow table whole. Through
+the harness (peers suite, 2 workers, batch 4096, step none, 2 cores busy with other jobs):
+map mode pandas 4.8 k rows/s, numpy 2.4 k, torch 2.0 k (numpy beats torch: the torch
+formatter tensorizes row by row and its string lists still have to become a frame);
+iterable numpy 3.2 k. `vectorized` on the same files: 12 k. The default format is the
+fastest for the mode: pandas for map, numpy for iterable. Outside the harness, the gather
+dominates: `dataset[list]` formats 2-4 k rows/s, a contiguous `dataset[start:stop]` ~10x
+that, so the per-index fetch, not the preprocessing, is what makes this peer slow.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ thread: the main thread read 1 after a thread-mode epoch here. Through the harne
 cores the `mlp` step then ran ~4x faster behind thread mode than behind process mode (p50
 156 vs 596 ms; one thread oversubscribes less), crediting the loader with a change to the
 model. So by default (`torch_threads = "keep"`) the loader sets the consumer's thread count
-again before it hands out each batch (~0.2 us); `torch_threads = "library"` leaves it.
+again before it hands out each batch (~0.2 us); `torch_threads = "library"` leaves it. With
+`keep` the gap narrowed (270 vs 671 ms) but did not close: the rest is not explained yet.
 
 Options: `num_workers` mapper threads or processes (0: inline `Mapper`); `method` thread |
 process; `prefetch_factor` batches the Prefetcher holds; `pin_memory` (cuda only);
