@@ -31,6 +31,7 @@ BUILTIN: dict[str, str] = {
     "hf-datasets": "loaderbench.loaders.hf_datasets:HfDatasetsLoader",
     "polars": "loaderbench.loaders.polars_reader:PolarsLoader",
     "torchdata-nodes": "loaderbench.loaders.torchdata_nodes:TorchdataNodesLoader",
+    "arrow-shm": "loaderbench.loaders.arrow_shm:ArrowShmLoader",
 }
 
 

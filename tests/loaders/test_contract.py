@@ -81,6 +81,12 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 100, "num_workers": 0, "shuffle_files": True, "columns": "all"},
         {"batch_size": 256, "method": "process", "drop_last": True},
     ],
+    "arrow-shm": [
+        {"batch_size": 256, "workers": 2},
+        {"batch_size": 100, "workers": 3, "slots": 2, "chunk_rows": 333, "use_threads": False},
+        {"batch_size": 256, "workers": 2, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 300, "workers": 1, "chunk_rows": 128, "threads": 2, "drop_last": True},
+    ],
 }
 
 
