@@ -15,6 +15,7 @@ out=${1:?OUT_DIR}
 device=${2:-cuda}
 mkdir -p "$out"
 export LOADERBENCH_CACHE=${LOADERBENCH_CACHE:-/tmp/loaderbench-cache} PYTHONUNBUFFERED=1
+export HF_DATASETS_OFFLINE=1 HF_HUB_OFFLINE=1  # no network there: never try the Hub
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if compgen -G ".whl/*.whl" > /dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
