@@ -11,6 +11,7 @@ import pytest
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import Prepared
 from loaderbench.harness.resources import ResourceMonitor
+from loaderbench.results.records import Pinning
 from loaderbench.scenarios.scenario import Scenario
 
 
@@ -28,14 +29,15 @@ def test_repeats_run_in_fresh_processes_and_merge(prepared, tmp_path):
     assert result.status == "ok", result.reason
     t, m = result.timing, result.metrics
     assert set(result.steps.repeat) == {0, 1} and len(result.steps) == 2 * 33
-    assert len(t["setup_s"]) == 2 and len(t["loop_s"]) == 2 and len(t["epoch_s"]) == 2
-    assert t["sync"] == "none (cpu work is synchronous)" and t["clock"] == "time.perf_counter"
-    assert t["pinning"] == "n/a on cpu" and t["device_timer"] == "none"
-    assert m["counted_steps"] == 2 * 30  # later epochs' first steps count; warmup does not
-    assert m["steps_per_s_ci_low"] <= m["steps_per_s"] <= m["steps_per_s_ci_high"]
-    assert m["first_batch_s"] is not None and m["setup_s"] > 0 and m["epochs_complete"] == 2
-    assert 0 <= m["bookkeeping_fraction"] < 1 and m["repeats"] == 2
-    assert result.resources["peak_rss_mib"] >= result.resources["main_peak_rss_mib"] > 0
+    assert len(t.setup_s) == 2 and len(t.loop_s) == 2 and len(t.epoch_s) == 2
+    assert t.sync == "none (cpu work is synchronous)" and t.clock == "time.perf_counter"
+    assert result.transfer.pinning is Pinning.NOT_APPLICABLE and t.device_timer == "none"
+    assert m.counted_steps == 2 * 30  # later epochs' first steps count; warmup does not
+    assert m.steps_per_s_ci_low <= m.steps_per_s <= m.steps_per_s_ci_high
+    assert m.first_batch_s is not None and m.setup_s > 0 and m.epochs_complete == 2
+    assert 0 <= m.bookkeeping_fraction < 1 and m.repeats == 2
+    res = result.resources
+    assert len(res.peak_rss_mib) == 2 and res.peak_rss >= max(res.main_peak_rss_mib) > 0
 
 
 def test_resources_count_the_workers_memory(tmp_path):
