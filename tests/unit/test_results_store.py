@@ -31,6 +31,15 @@ def test_round_trip(tmp_path):
     assert store.load(tmp_path / "r.json") == run
 
 
+def test_a_saved_file_has_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store.save(sample_run(), tmp_path / "r.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
+
+
 def test_file_is_sorted_strict_json(tmp_path):
     instant = StepSamples((0.0,), (0.0,), (0.0,), (4,), (0,), (0,), (False,), (False,))
     run = sample_run().with_scenario(ScenarioResult(name="c", loader="x", device="cpu",
