@@ -41,9 +41,7 @@ def scenario(s: Any, where: str) -> dict[str, Any]:
     metrics = _object(s.get("metrics"), f"{where}.metrics")
     out = {k: v for k, v in s.items() if k not in ("timing", "checks", "resources", "metrics")}
     out["row_bytes"] = metrics.get("row_bytes") or 0
-    out["timing"] = {k: ([] if v is None else [v]) if k in PER_REPEAT and not isinstance(v, list)
-                     else v for k, v in timing.items()
-                     if k not in TRANSFER_KEYS and k != "traceback"}
+    out["timing"] = upgrade_timing(timing)
     if "traceback" in timing:
         out["traceback"] = timing["traceback"]
     if "pinning" in timing:
@@ -53,6 +51,16 @@ def scenario(s: Any, where: str) -> dict[str, Any]:
         out["checks"] = upgrade_checks(checks, f"{where}.checks")
     resources = _object(s.get("resources"), f"{where}.resources")
     out["resources"] = {k: [v] for k, v in resources.items()}
+    return out
+
+
+def upgrade_timing(timing: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 kept a single repeat's setup/loop/bookkeeping as scalars: now lists."""
+    out = {k: v for k, v in timing.items() if k not in (*TRANSFER_KEYS, "traceback")}
+    for key in PER_REPEAT:
+        value = out.get(key)
+        if not isinstance(value, list):
+            out[key] = [] if value is None else [value]
     return out
 
 
