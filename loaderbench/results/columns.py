@@ -47,12 +47,14 @@ class Column:
     align: str = "right"
     metric: str = ""                         # the metric it shows, if it shows one
     show: Callable[[Any], str] = fmt         # how that metric is written
+    ratio: bool = True                       # compare shows its ratio to the first run
 
 
-def figure(header: str, metric: str, show: Callable[[Any], str] = fmt) -> Column:
+def figure(header: str, metric: str, show: Callable[[Any], str] = fmt,
+           ratio: bool = True) -> Column:
     """A column that shows one metric of the scenario."""
     return Column(header, lambda c: show(c.result.metrics.get(metric)), metric=metric,
-                  show=show)
+                  show=show, ratio=ratio)
 
 
 SCENARIO = Column("scenario", lambda c: c.result.name, "left")
@@ -64,7 +66,7 @@ FIGURES: dict[str, Column] = {c.metric: c for c in (
     figure("ms/step p50", "step_ms_p50"),
     figure("p90", "step_ms_p90"),
     figure("p99 ms", "step_ms_p99"),
-    figure("data wait", "data_wait_fraction", share),
+    figure("data wait", "data_wait_fraction", share, ratio=False),  # a ratio of shares: no
     figure("MB/s", "mb_per_s"),
     figure("first batch s", "first_batch_s"),
     figure("setup s", "setup_s"),

@@ -14,8 +14,6 @@ from loaderbench.results.columns import FIGURES, Column, fmt
 from loaderbench.results.formats import table
 from loaderbench.results.schema import RunResult, ScenarioResult
 
-RATIOLESS = ("data_wait_fraction",)  # shares: a ratio of two shares says little
-
 
 def describe_env(env: dict) -> str:
     libs = env.get("libraries", {})
@@ -39,7 +37,7 @@ def _cell(s: ScenarioResult | None, column: Column, first: float | None, by: str
     if value is None:
         return "-"
     where = f" [{s.device}]" if by == "name" else ""
-    ratio = f" ({fmt(value / first)}x)" if first and column.metric not in RATIOLESS else ""
+    ratio = f" ({fmt(value / first)}x)" if first and column.ratio else ""
     return column.show(value) + ratio + where
 
 
