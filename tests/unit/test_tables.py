@@ -129,3 +129,15 @@ def test_long_set_up_times_are_a_footnote():
     assert "  manual-slice batch_size=1024 [cpu]: 2.50 s" in text
     assert "  tensor-dataset [cpu]: 2.00 s" in text  # the median over repeats
     assert "vectorized [cpu]:" not in text
+
+
+def test_csv_is_the_table_alone():
+    lines = render(golden_run(), "csv").splitlines()
+    assert lines[0] == "scenario,device,steps/s,samples/s,ms/step p50,p90,data wait,speedup,checks"
+    assert len(lines) == 1 + len(golden_run().scenarios)  # no footnotes after CSV
+    assert lines[3].startswith('sharded sharding=none,cpu,') and "DUPLICATES 3,000" in lines[3]
+
+
+def test_unknown_format_lists_csv_among_the_choices():
+    with pytest.raises(UsageError, match="unknown table format 'fancy'.*csv"):
+        render(golden_run(), "fancy")

@@ -55,3 +55,23 @@ def test_resources_count_the_workers_memory(tmp_path):
         child.communicate("")
     assert summary["max_worker_processes"] >= 1
     assert summary["peak_rss_mib"] >= own + 64  # this process and its child, together
+
+
+def test_merge_keeps_one_value_per_repeat():
+    from loaderbench.results.records import Resources, Timing
+    from loaderbench.results.schema import ScenarioResult, StepSamples
+
+    def repeat(r: int, setup: float, status: str = "ok") -> ScenarioResult:
+        steps = StepSamples((0.01,) * 3, (0.0,) * 3, (0.01,) * 3, (8,) * 3, (0,) * 3,
+                            (r,) * 3, (False,) * 3, (True, False, False))
+        return ScenarioResult(name="s", loader="x", device="cpu", status=status, steps=steps,
+                              timing=Timing(setup_s=(setup,), loop_s=(1.0,),
+                                            bookkeeping_s=(0.1,), epoch_s=(0.5,)),
+                              resources=Resources(peak_rss_mib=(100.0 + r,),
+                                                  cpu_cores_busy=(1.0 + r,)))
+
+    merged = runner.merge([repeat(0, 0.2), repeat(1, 0.4), repeat(2, 0.3, "failed")])
+    assert merged.status == "failed" and len(merged.steps) == 9
+    assert merged.timing.setup_s == (0.2, 0.4, 0.3) and merged.timing.epoch_s == (0.5,) * 3
+    assert merged.resources.peak_rss == 102.0 and merged.resources.cores_busy == 2.0
+    assert merged.metrics.repeats == 3 and merged.metrics.setup_s == pytest.approx(0.3)
