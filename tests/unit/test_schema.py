@@ -8,6 +8,7 @@ import copy
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,15 @@ def test_reading_results_imports_neither_torch_nor_pyarrow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_behaviour_follows_the_typed_fields_not_the_words():
+    """The pinning enum decides whether a copy was timed by the harness; the mode's words
+    (for people) decide nothing."""
+    s = store.load(DATA / "v2-small.json").scenarios[4]  # synthetic, pageable, on cuda
+    assert s.metrics.h2d_gbps is not None
+    reworded = s.with_(transfer=replace(s.transfer, mode="n/a (the loader copies)"))
+    assert reworded.metrics.h2d_gbps == s.metrics.h2d_gbps
+    in_loader = s.with_(transfer=replace(s.transfer, pinning=Pinning.IN_LOADER, mode="pageable"))
+    assert in_loader.metrics.h2d_gbps is None
+    assert in_loader.transfer.describe("cuda") == "n/a (the loader copies)"
