@@ -2,11 +2,11 @@
 
 `decode(Record, data)` builds a frozen dataclass from parsed JSON and checks every value
 against its annotation: `float` (an int is accepted), `int` (not bool), `bool`, `str`,
-`X | None`, `tuple[X, ...]`, `dict[str, Any]` (any JSON object), an `Enum` (by value) and
-nested records. A wrong value raises SchemaError naming where it is (`scenarios[3].timing.
-setup_s`) and what it was. Keys a record does not declare are ignored (a newer writer's
-additions); a missing key takes the field's default, or is an error when there is none.
-`encode(record)` is the inverse: tuples become lists, enums their values.
+`X | None`, `tuple[X, ...]`, `dict[str, Any]` (any JSON object), `dict[str, X]`, an `Enum`
+(by value) and nested records. A wrong value raises SchemaError naming where it is
+(`scenarios[3].timing.setup_s`) and what it was. Keys a record does not declare are ignored
+(a newer writer's additions); a missing key takes the field's default, or is an error when
+there is none. `encode(record)` is the inverse: tuples become lists, enums their values.
 """
 
 from __future__ import annotations
@@ -63,9 +63,7 @@ def _value(hint: Any, value: Any, where: str) -> Any:
     if origin is tuple:
         return _tuple(typing.get_args(hint)[0], value, where)
     if origin is dict or hint is dict:
-        if not isinstance(value, dict):
-            raise wrong(where, "an object", value)
-        return value
+        return _dict(typing.get_args(hint), value, where)
     if hint is Any:
         return value
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
@@ -108,6 +106,14 @@ def _tuple(item: Any, value: Any, where: str) -> tuple[Any, ...]:
                 raise wrong(f"{where}[{i}]", "a number", v)
         return tuple(map(float, value))
     return tuple(_value(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _dict(args: tuple[Any, ...], value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise wrong(where, "an object", value)
+    if not args or args[1] is Any:
+        return value
+    return {k: _value(args[1], v, f"{where}.{k}") for k, v in value.items()}
 
 
 def encode(value: Any) -> Any:

@@ -113,7 +113,7 @@ def calibration_notes(cal: Mapping[str, Any]) -> list[str]:
     for name, dev in sorted((cal.get("devices") or {}).items()):
         parts = [f"{kind} {fmt(dev.get(f'h2d_{kind}_gbps_large'))} GB/s at 64 MiB, "
                  f"{fmt(dev.get(f'h2d_{kind}_gbps_batch'))} GB/s at "
-                 f"{size(dev.get('batch_bytes', 0))} (the most common batch)"
+                 f"{size(dev.get('batch_bytes') or 0)} (the most common batch)"
                  for kind in ("pinned", "pageable") if f"h2d_{kind}_gbps_large" in dev]
         out.append(f"{name} host-to-device: " + "; ".join(parts))
     return out

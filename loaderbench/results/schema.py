@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loaderbench.results.codec import decode, encode, wrong
+from loaderbench.results.machine import Calibration, Environment
 from loaderbench.results.metrics import COUNTING_RULE, Metrics, derive
 from loaderbench.results.records import Checks, Resources, Status, Timing, Transfer
 from loaderbench.results.samples import StepSamples
@@ -132,6 +133,8 @@ class RunResult:
         if not isinstance(scenarios, list):
             raise wrong("scenarios", "a list", scenarios)
         run = decode(cls, {**data, "scenarios": []})
+        decode(Environment, run.env, "env")  # open objects: their known keys checked
+        decode(Calibration, run.calibration, "calibration")
         parsed = tuple(ScenarioResult.from_dict(s, f"scenarios[{i}]")
                        for i, s in enumerate(scenarios))
         return replace(run, scenarios=parsed, schema_version=SCHEMA_VERSION)

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,41 @@ def test_behaviour_follows_the_typed_fields_not_the_words():
     in_loader = s.with_(transfer=replace(s.transfer, pinning=Pinning.IN_LOADER, mode="pageable"))
     assert in_loader.metrics.h2d_gbps is None
     assert in_loader.transfer.describe("cuda") == "n/a (the loader copies)"
+
+
+def leaves(node, path=()):
+    """Every value's path in a JSON tree (lists: their first two items; steps: whole)."""
+    if path:
+        yield path
+    if isinstance(node, dict) and path[-1:] != ("steps",):
+        for key, value in node.items():
+            yield from leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:2]):
+            yield from leaves(value, (*path, i))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["v1-small.json", "v2-small.json"])
+def test_any_one_damaged_value_loads_and_renders_or_is_one_clear_error(tmp_path, monkeypatch,
+                                                                       name):
+    """Each value replaced in turn by a wrong type: never a crash inside a table."""
+    from loaderbench.results import stats
+    from loaderbench.results.details import render_details
+    from loaderbench.results.tables import render
+
+    monkeypatch.setattr(stats, "bootstrap_ci", partial(stats.bootstrap_ci, resamples=10))
+    original = json.loads((DATA / name).read_text())
+    for path in leaves(original):
+        for wrong in ("x", None):
+            data = copy.deepcopy(original)
+            target = data
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = wrong
+            try:
+                run = store.load(write(tmp_path, data))
+            except UsageError:
+                continue
+            render(run)
+            render_details(run)
