@@ -24,6 +24,7 @@ from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
+from loaderbench.harness.overlap import Streams, overlap_record, overlapped
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
@@ -105,12 +106,13 @@ class Timed:
 
     @classmethod
     def build(cls, device: str, move: Callable[[Batch], Batch],
-              train: Callable[[Batch], None]) -> Timed:
-        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part."""
+              train: Callable[[Batch], None], events_around: bool = True) -> Timed:
+        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part
+        (unless the loop times the device itself: the overlapped loop)."""
         if device != "cuda":
             return cls(move, train, None, None)
         probe = transfer_mod.PinProbe(move)
-        events = devices.event_timer(device)
+        events = devices.event_timer(device) if events_around else None
         timed_move, timed_train = events.wrap(probe, train) if events else (probe, train)
         return cls(timed_move, timed_train, probe, events)
 
@@ -145,16 +147,19 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed)
-    timed = Timed.build(s.device, move.function(), train)
+    timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
         outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()
+    clocks = {"sync": devices.probe(s.device).sync_method, "device_timer": timed.device_timer}
+    if s.loop == "overlapped":
+        clocks.update(overlap_record(s.device))
     timing = Timing(setup_s=(setup_s,), loop_s=(outcome.loop_s,),
                     bookkeeping_s=(outcome.bookkeeping_s,), epoch_s=tuple(outcome.epoch_s),
-                    epoch_wall_s=tuple(outcome.epoch_wall_s), clock=CLOCK_NAME,
-                    sync=devices.probe(s.device).sync_method, device_timer=timed.device_timer)
+                    epoch_wall_s=tuple(outcome.epoch_wall_s), clock=CLOCK_NAME, loop=s.loop,
+                    **clocks)
     return base_result(s, "failed" if failure else "ok", failure or "",
                        steps=timed.columns(outcome.steps), transfer=move.record(timed.pinned),
                        timing=timing, checks=checks, resources=resources,
@@ -174,10 +179,14 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         check(batch)
         poll()
 
+    streams = Streams.for_device(s.device) if s.loop == "overlapped" else None
     monitor.start()
     outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), timed.transfer,
                        timed.train, devices.synchronizer(s.device), observe, checker.end_epoch,
-                       clock, job.repeat)
+                       clock, job.repeat, overlapped(streams) if streams else None)
+    if streams is not None and streams.cuda:
+        outcome.steps = replace(outcome.steps, transfer_dev_s=tuple(streams.transfer_dev_s),
+                                compute_dev_s=tuple(streams.compute_dev_s))
     return outcome, Resources(**{k: (v,) for k, v in monitor.summary().items()})
 
 

@@ -66,6 +66,7 @@ class Timing:
     clock: str = ""                        # e.g. time.perf_counter
     sync: str = ""                         # what ran before each clock read
     device_timer: str = "none"             # e.g. torch.cuda.Event, beside the host clock
+    loop: str = "attributed"               # attributed (sync between parts) or overlapped
 
     def __post_init__(self) -> None:
         if len(self.loop_s) != len(self.bookkeeping_s):

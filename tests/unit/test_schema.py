@@ -23,7 +23,8 @@ from loaderbench.results.records import Pinning, ValueCheck
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 GOLDEN = ROOT / "tests" / "golden"
-COMMITTED = sorted((ROOT / "results").glob("*.json"))
+COMMITTED = sorted(p for p in (ROOT / "results").glob("*.json")
+                   if '"schema_version"' in p.read_text())  # not the bare env files
 
 
 def printed(capsys, *argv: str) -> str:
@@ -38,6 +39,12 @@ def test_every_committed_file_prints_the_tables_it_printed_before(path, capsys):
     assert printed(capsys, "report", str(path)) == (golden / f"{path.stem}.report.txt").read_text()
     assert printed(capsys, "report", "--details", str(path)) == \
         (golden / f"{path.stem}.details.txt").read_text()
+
+
+@pytest.mark.parametrize("name", ["h200-fed", "h200-fed-check", "h200-stream-16"])
+def test_the_scaling_view_of_committed_files_is_unchanged(name, capsys):
+    out = printed(capsys, "report", "--scaling", str(ROOT / "results" / f"{name}.json"))
+    assert out == (GOLDEN / "results" / f"{name}.scaling.txt").read_text()
 
 
 def test_compare_of_committed_files_is_unchanged(capsys):
