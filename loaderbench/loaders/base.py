@@ -68,6 +68,10 @@ class Loader(abc.ABC):
     Options: ClassVar[type[LoaderOptions]] = LoaderOptions
     #: False for loaders that do not read the dataset (the synthetic yardstick).
     covers_dataset: ClassVar[bool] = True
+    #: Optional modules the loader imports (loaders/extras.py) and the pip extra that installs
+    #: them; without them a scenario is `skipped` with the install command.
+    requires: ClassVar[tuple[str, ...]] = ()
+    extra: ClassVar[str] = ""
     #: True for loaders whose batches are already on the target device (they copy inside
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.
@@ -78,8 +82,9 @@ class Loader(abc.ABC):
     #: Copy what you keep longer. An instance may set it in setup() when an option decides.
     batch_lifetime: int | None = None
     #: True where each DataLoader worker cuts its own stream into batches (an
-    #: IterableDataset), so each may end an epoch on a partial batch of its own.
-    batches_per_worker: ClassVar[bool] = False
+    #: IterableDataset), so each may end an epoch on a partial batch of its own. A property
+    #: where an option decides (it is read before setup()).
+    batches_per_worker: bool = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context

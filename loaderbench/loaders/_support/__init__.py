@@ -8,6 +8,8 @@ chunks        numpy chunks of preprocessed rows, record batches read from Parque
 memory        the whole dataset read into memory in set-up (frame or tensors)
 dataloader    DataLoader options, samplers and collate functions as named choices
 arrow_columns Arrow record batches to feature blocks without pandas, the ring of buffers
+shm_slots     batch slots in shared memory and the worker processes that fill them (arrow-shm)
+extras        optional dependencies of the peer loaders: missing or unusable, with the fix
 
 Nothing here is a loader: the registry lists only the modules one level up.
 """
