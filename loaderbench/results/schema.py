@@ -34,6 +34,8 @@ class StepSamples:
     # Device-side times of the same steps (CUDA events); empty where not measured.
     transfer_dev_s: tuple[float, ...] = ()
     compute_dev_s: tuple[float, ...] = ()
+    # The rank that ran each step in a multi-rank run; empty for a single process.
+    rank: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.wait_s)
@@ -82,6 +84,8 @@ class ScenarioResult:
     timing: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, Any] = field(default_factory=dict)
     scenario: dict[str, Any] = field(default_factory=dict)
+    # Multi-rank runs only: world size, backend, nodes and each rank's status and times.
+    ranks: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

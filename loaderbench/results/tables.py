@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from tabulate import tabulate, tabulate_formats
 
 from loaderbench.errors import UsageError
+from loaderbench.results.ranks import rank_note
 from loaderbench.results.schema import RunResult, ScenarioResult
 
 HEADERS = ("scenario", "device", "steps/s", "samples/s", "ms/step p50", "p90", "data wait",
@@ -48,6 +49,8 @@ def checks_cell(result: ScenarioResult) -> str:
         words.append("VALUES WRONG")
     if checks.get("contract") not in (None, "ok"):
         words.append("CONTRACT BROKEN")
+    if (checks.get("ranks") or {}).get("order_repeated"):
+        words.append("SAME ORDER EVERY EPOCH")
     if words:
         return ", ".join(words)
     parts = [f"coverage {checks.get('coverage', '-')}", f"values {checks.get('values', '-')}"]
@@ -102,6 +105,9 @@ def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> str:
               "; rerun with more steps or repeats" for s in scenarios if s.metrics.get("unstable")]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios
               if not s.ok and s.reason]
+    ranks = [note for note in map(rank_note, scenarios) if note]
+    notes += ["ranks: job samples/s = all ranks' rows / the slowest rank's time", *ranks] \
+        if ranks else []
     setups = setup_note(scenarios)
     return "\n" + "\n".join(notes + ([setups] if setups else []))
 
