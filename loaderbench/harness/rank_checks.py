@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from loaderbench.harness.checks import Checker, EpochCoverage, _range_error
-
-SAME_ORDER = "same every epoch"
+from loaderbench.harness.checks import Checker, _range_error
+from loaderbench.results.records import Checks, EpochCheck, RankCheck, ValueCheck
 
 
 @dataclass
@@ -41,74 +40,72 @@ class RankChecker(Checker):
             self.contract = _range_error(ids, self.source.rows)
         self._epoch_ids.append((epoch, complete, ids))
 
-    def verdict(self) -> tuple[dict[str, Any], str | None]:
+    def verdict(self) -> tuple[Checks, str | None]:
         import torch.distributed as dist
 
-        values, value_error = self._values_verdict()
-        rows = len(np.unique(np.concatenate([c[0] for c in self._chunks]))) if self._chunks else 0
-        mine = {"contract": self.contract, "values": values, "value_error": value_error,
+        values, rows, value_error = self._values_verdict()
+        mine = {"contract": self.contract, "values": values.value, "value_error": value_error,
                 "value_rows": rows, "epochs": self._epoch_ids}
         parts: list[Any] = [None] * dist.get_world_size(self.group)
         dist.all_gather_object(parts, mine, group=self.group)
         return judge(parts, self)
 
 
-def judge(parts: list[dict[str, Any]], checker: RankChecker) -> tuple[dict[str, Any], str | None]:
+def judge(parts: list[dict[str, Any]], checker: RankChecker) -> tuple[Checks, str | None]:
     """The whole run's checks from every rank's part (rank order)."""
     contract = next((p["contract"] for p in parts if p["contract"]), None)
     checker.contract = contract
     checker.allowed_missing = checker.allowed_missing + checker.dropped
     checker.epochs = [] if contract else global_epochs(parts, checker.source.rows,
                                                         checker.padding)
-    out: dict[str, Any] = {"contract": contract or "ok", "values": merged_values(parts)}
-    out.update(checker._coverage_summary())
-    out["epochs"] = [e.to_dict() for e in checker.epochs]
-    order = order_verdict(parts, checker.shuffles)
-    out["ranks"] = {"world_size": len(parts), "padding_per_epoch": checker.padding,
-                    "dropped_per_epoch": checker.dropped, "order": order,
-                    "order_repeated": order == SAME_ORDER,
-                    "rows_per_rank": [sum(len(ids) for _, _, ids in p["epochs"]) for p in parts]}
+    ranks = RankCheck(len(parts), checker.padding, checker.dropped, checker.shuffles,
+                      order_repeated(parts, checker.shuffles),
+                      tuple(sum(len(ids) for _, _, ids in p["epochs"]) for p in parts))
     value_error = next((p["value_error"] for p in parts if p["value_error"]), None)
-    failure = contract or checker._coverage_error(out) or _order_error(order) or value_error
-    return out, failure
+    values = merged_values(parts)
+    checks = Checks(checker.covers_dataset, contract, values,
+                    sum(p["value_rows"] for p in parts), checker.allowed_missing,
+                    tuple(checker.epochs), ranks)
+    failure = contract or checker._coverage_error(checks) or _order_error(ranks) or value_error
+    return checks, failure
 
 
-def global_epochs(parts: list[dict[str, Any]], rows: int, padding: int) -> list[EpochCoverage]:
+def global_epochs(parts: list[dict[str, Any]], rows: int, padding: int) -> list[EpochCheck]:
     """Coverage of each epoch that every rank reached, over the union of their row ids."""
     out = []
     for k in range(min(len(p["epochs"]) for p in parts)):
         epoch = parts[0]["epochs"][k][0]
         complete = all(p["epochs"][k][1] for p in parts)
         ids = np.concatenate([p["epochs"][k][2] for p in parts])
-        counts = np.bincount(ids, minlength=rows) if len(ids) else np.zeros(1, dtype=np.int64)
-        repeated = int((counts[counts > 1] - 1).sum())
+        distinct = len(np.unique(ids))
+        repeated = len(ids) - distinct
         duplicates = max(0, repeated - padding) if complete else repeated
-        missing = int((counts[:rows] == 0).sum()) if complete else None
-        out.append(EpochCoverage(epoch, complete, len(ids), duplicates, missing))
+        missing = rows - distinct if complete else None
+        out.append(EpochCheck(epoch, complete, len(ids), duplicates, missing))
     return out
 
 
-def order_verdict(parts: list[dict[str, Any]], shuffles: bool) -> str:
-    """'new each epoch', 'same every epoch' (a shuffling loader: the bug) or 'n/a (…)'."""
+def order_repeated(parts: list[dict[str, Any]], shuffles: bool) -> bool | None:
+    """True when every rank saw the same order in its first two complete epochs although the
+    loader shuffles (the forgotten set_epoch); None when that cannot be told."""
     if not shuffles:
-        return "n/a (the loader does not shuffle)"
+        return None
     full = [[ids for _, complete, ids in p["epochs"] if complete] for p in parts]
     if min(len(f) for f in full) < 2:
-        return "n/a (fewer than 2 complete epochs)"
-    same = all(np.array_equal(f[0], f[1]) for f in full)
-    return SAME_ORDER if same else "new each epoch"
+        return None
+    return all(np.array_equal(f[0], f[1]) for f in full)
 
 
-def _order_error(order: str) -> str | None:
-    if order != SAME_ORDER:
+def _order_error(ranks: RankCheck) -> str | None:
+    if not ranks.order_repeated:
         return None
     return ("order: every rank saw the same order in epochs 0 and 1 although the loader "
             "shuffles (DistributedSampler.set_epoch(epoch) not called?)")
 
 
-def merged_values(parts: list[dict[str, Any]]) -> str:
-    """The value check over all ranks: a mismatch anywhere, else the rows checked in all."""
-    if any(p["value_error"] for p in parts):
-        return "mismatch"
-    rows = sum(p["value_rows"] for p in parts)
-    return f"ok ({rows:,} rows)" if rows else parts[0]["values"]
+def merged_values(parts: list[dict[str, Any]]) -> ValueCheck:
+    """The value check over all ranks: a mismatch anywhere, else the first rank's state."""
+    states = [ValueCheck(p["values"]) for p in parts]
+    if ValueCheck.MISMATCH in states:
+        return ValueCheck.MISMATCH
+    return ValueCheck.OK if ValueCheck.OK in states else states[0]

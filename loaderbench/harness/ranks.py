@@ -19,10 +19,11 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from loaderbench.results.records import RankRun, Ranks, Status
 from loaderbench.results.schema import ScenarioResult, StepSamples
 from loaderbench.results.store import dumps, write_atomic
 
@@ -82,19 +83,21 @@ def merge_ranks(parts: list[dict[str, Any]], ctx: RankContext) -> ScenarioResult
     """Rank 0's result with every rank's steps (rank column) and a per-rank summary."""
     results = [ScenarioResult.from_dict(p) for p in parts]
     first = results[0]
-    bad = next((r for r in results if r.status == "failed"), None)
-    steps = StepSamples.concat([
-        StepSamples(**{**r.steps.to_dict(), "rank": [i] * len(r.steps)}) for i, r in
-        enumerate(results)])
-    per_rank = [{"rank": i, "status": r.status, "reason": r.reason,
-                 "setup_s": r.timing.get("setup_s"), "loop_s": r.timing.get("loop_s"),
-                 "peak_rss_mib": r.resources.get("peak_rss_mib")} for i, r in enumerate(results)]
-    ranks = {"world_size": ctx.world_size, "backend": ctx.backend,
-             "nodes": int(os.environ.get("GROUP_WORLD_SIZE", 1)), "per_rank": per_rank}
+    steps = StepSamples.concat([replace(r.steps, rank=(i,) * len(r.steps))
+                                for i, r in enumerate(results)])
+    ranks = Ranks(ctx.world_size, ctx.backend, int(os.environ.get("GROUP_WORLD_SIZE", 1)),
+                  tuple(rank_run(i, r) for i, r in enumerate(results)))
     out = first.with_(steps=steps, ranks=ranks)
-    if bad is not None and first.status != "failed":
-        out = out.with_(status="failed", reason=f"rank {results.index(bad)}: {bad.reason}")
+    bad = next((r for r in results if r.status is Status.FAILED), None)
+    if bad is not None and first.status is not Status.FAILED:
+        out = out.with_(status=Status.FAILED, reason=f"rank {results.index(bad)}: {bad.reason}")
     return out
+
+
+def rank_run(rank: int, r: ScenarioResult) -> RankRun:
+    first = lambda values: values[0] if values else None  # noqa: E731 - one per repeat
+    return RankRun(rank, r.status, r.reason, first(r.timing.setup_s), first(r.timing.loop_s),
+                   first(r.resources.peak_rss_mib))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     dist.all_gather_object(parts, result.to_dict(), group=ctx.group)
     if ctx.rank == 0:
         merged = merge_ranks(parts, ctx)
-        merged = merged.with_(metrics=worker.recompute_metrics(merged, job))
         write_atomic(Path(args[1]), dumps(merged.to_dict()))
     dist.barrier(group=ctx.group)
     dist.destroy_process_group()

@@ -68,13 +68,14 @@ def rank_note(result: ScenarioResult) -> str | None:
     job = rank_figures(result.steps)
     if job is None:
         return None
-    info, checks = result.ranks, (result.checks or {}).get("ranks", {})
+    backend = result.ranks.backend if result.ranks else "?"
+    checks = result.checks.ranks if result.checks else None
     per_rank = " / ".join(f"{r.samples_per_s:,.0f}" for r in job.ranks)
-    parts = [f"{len(job.ranks)} ranks ({info.get('backend', '?')})",
+    parts = [f"{len(job.ranks)} ranks ({backend})",
              f"job {job.samples_per_s:,.0f} samples/s", f"per rank {per_rank}",
              f"slowest rank {job.slowest.rank}", f"imbalance {job.imbalance:.0%}"]
-    if checks.get("padding_per_epoch"):
-        parts.append(f"DistributedSampler padding {checks['padding_per_epoch']} row(s)/epoch")
-    if checks.get("dropped_per_epoch"):
-        parts.append(f"DistributedSampler drops {checks['dropped_per_epoch']} row(s)/epoch")
+    if checks is not None and checks.padding_per_epoch:
+        parts.append(f"DistributedSampler padding {checks.padding_per_epoch} row(s)/epoch")
+    if checks is not None and checks.dropped_per_epoch:
+        parts.append(f"DistributedSampler drops {checks.dropped_per_epoch} row(s)/epoch")
     return f"{result.name} [{result.device}]: " + "; ".join(parts)
