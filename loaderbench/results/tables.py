@@ -13,8 +13,8 @@ from loaderbench.errors import UsageError
 from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
 from loaderbench.results.columns import headers as headers_of
 from loaderbench.results.formats import table
-from loaderbench.results.records import ValueCheck
 from loaderbench.results.ranks import rank_note
+from loaderbench.results.records import ValueCheck
 from loaderbench.results.schema import RunResult, ScenarioResult
 
 SETUP_NOTE_S = 0.1

@@ -11,6 +11,7 @@ import torch
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
 from loaderbench.harness.worker import Job
+from loaderbench.results.schema import ScenarioResult
 from loaderbench.scenarios.scenario import Scenario
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
@@ -32,8 +33,8 @@ def test_nccl_ranks_cover_the_dataset(tiny_root, tmp_path, loader, options):
                          "loaderbench.harness.ranks", str(job_path), str(out)], 300,
                         tmp_path / "log")
     assert out.exists(), done.log
-    result = json.loads(out.read_text())
-    assert result["status"] == "ok", result["reason"]
-    assert result["ranks"]["backend"] == "nccl"
-    assert set(result["steps"]["rank"]) == set(range(ranks))
-    assert result["checks"]["coverage"] == "exact"
+    result = ScenarioResult.from_dict(json.loads(out.read_text()))
+    assert result.ok, result.reason
+    assert result.ranks.backend == "nccl"
+    assert set(result.steps.rank) == set(range(ranks))
+    assert result.checks.coverage == "exact"

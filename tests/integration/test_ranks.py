@@ -4,12 +4,13 @@ is judged across ranks, and the two classic bugs are flagged. Behaviour only, no
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
 import pytest
+
+from loaderbench.results.store import load
 
 pytestmark = pytest.mark.slow
 
@@ -62,40 +63,41 @@ def ranked(tmp_path_factory, tiny_root):
                            str(out), "--no-calibrate", "--quiet", "--nproc-per-node", "2"],
                           capture_output=True, text=True, timeout=900, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr
-    return proc, {s["name"]: s for s in json.loads(out.read_text())["scenarios"]}
+    return proc, {s.name: s for s in load(out).scenarios}
 
 
 def test_every_rank_steps_are_kept_and_coverage_is_global(ranked):
     _, by_name = ranked
     s = next(v for k, v in by_name.items() if k.startswith("tensor-dataset"))
-    assert s["status"] == "ok", s["reason"]
-    assert set(s["steps"]["rank"]) == {0, 1}
-    assert s["ranks"]["world_size"] == 2 and s["ranks"]["backend"] == "gloo"
-    assert s["checks"]["coverage"] == "exact"
-    assert [e["rows_seen"] for e in s["checks"]["epochs"]] == [3000, 3000]
-    assert s["checks"]["ranks"]["order"] == "new each epoch"
-    assert by_name["sharded ok"]["status"] == "ok", by_name["sharded ok"]["reason"]
+    assert s.ok, s.reason
+    assert set(s.steps.rank) == {0, 1}
+    assert s.ranks.world_size == 2 and s.ranks.backend == "gloo"
+    assert [r.status for r in s.ranks.per_rank] == ["ok", "ok"]
+    assert s.checks.coverage == "exact"
+    assert [e.rows_seen for e in s.checks.epochs] == [3000, 3000]
+    assert s.checks.ranks.order == "new each epoch"
+    assert by_name["sharded ok"].ok, by_name["sharded ok"].reason
 
 
 def test_ranks_that_do_not_shard_are_flagged(ranked):
     _, by_name = ranked
     bug = by_name["sharded bug"]
-    assert bug["status"] == "failed"
-    assert bug["checks"]["duplicates"] == 2 * 3000  # every row twice, in each of 2 epochs
+    assert bug.status == "failed"
+    assert bug.checks.duplicates == 2 * 3000  # every row twice, in each of 2 epochs
 
 
 def test_a_missing_set_epoch_is_flagged(ranked):
     _, by_name = ranked
     bug = by_name["set_epoch bug"]
-    assert bug["status"] == "failed"
-    assert bug["checks"]["ranks"]["order_repeated"] is True
-    assert "set_epoch" in bug["reason"]
+    assert bug.status == "failed"
+    assert bug.checks.ranks.order_repeated is True
+    assert "set_epoch" in bug.reason
 
 
 def test_a_loader_without_rank_sharding_is_skipped_with_the_reason(ranked):
     _, by_name = ranked
     s = by_name["vectorized"]
-    assert s["status"] == "skipped" and "does not shard by rank" in s["reason"]
+    assert s.status == "skipped" and "does not shard by rank" in s.reason
 
 
 def test_the_table_prints_job_figures(ranked):

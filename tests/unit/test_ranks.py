@@ -39,7 +39,7 @@ def test_file_shares_are_disjoint_and_complete_over_ranks_and_workers():
     assert file_share(1, 3, 1, 2, shard=False) == (1, 3)
 
 
-def _part(epochs, values="ok (1 rows)", value_rows=1, error=None):
+def _part(epochs, values="ok", value_rows=1, error=None):
     return {"contract": None, "values": values, "value_error": error, "value_rows": value_rows,
             "epochs": epochs}
 
@@ -55,15 +55,15 @@ def test_union_of_ranks_covers_the_dataset(checker):
     parts = [_part([(0, True, a), (1, True, a[::-1])]), _part([(0, True, b), (1, True, b)])]
     out, failure = judge(parts, checker)
     assert failure is None
-    assert out["coverage"] == "exact" and out["duplicates"] == 0 and out["missing"] == 0
-    assert out["values"] == "ok (2 rows)"
-    assert out["ranks"]["order"] == "new each epoch"
+    assert out.coverage == "exact" and out.duplicates == 0 and out.missing == 0
+    assert out.values_text == "ok (2 rows)"
+    assert out.ranks.order == "new each epoch"
 
 
 def test_ranks_reading_everything_count_duplicates(checker):
     ids = np.arange(checker.source.rows)
     out, failure = judge([_part([(0, True, ids)]), _part([(0, True, ids)])], checker)
-    assert out["duplicates"] == checker.source.rows
+    assert out.duplicates == checker.source.rows
     assert failure.startswith("coverage:")
 
 
@@ -73,8 +73,8 @@ def test_padding_is_allowed_and_reported(checker):
     padded = np.concatenate([ids, ids[:1]])
     out, failure = judge([_part([(0, True, padded[::2])]), _part([(0, True, padded[1::2])])],
                          checker)
-    assert failure is None and out["duplicates"] == 0
-    assert out["ranks"]["padding_per_epoch"] == 1
+    assert failure is None and out.duplicates == 0
+    assert out.ranks.padding_per_epoch == 1
 
 
 def test_the_same_order_every_epoch_fails_a_shuffling_loader(checker):
@@ -82,7 +82,7 @@ def test_the_same_order_every_epoch_fails_a_shuffling_loader(checker):
     a, b = ids[::2], ids[1::2]
     parts = [_part([(0, True, a), (1, True, a)]), _part([(0, True, b), (1, True, b)])]
     out, failure = judge(parts, checker)
-    assert out["ranks"]["order_repeated"] is True
+    assert out.ranks.order_repeated is True
     assert "set_epoch" in failure
 
 
