@@ -7,7 +7,9 @@ The parent writes REQUEST, starts the child in its own process group (`call_chil
 REPLY, which the child writes atomically (`child_main`); when there is none, the parent gets
 why instead: the timeout, or the exit code with the last lines of the child's output. Two
 children speak it: `harness.worker` (a `Job` in, a ScenarioResult out) and
-`harness.calibration` (the data, batch sizes and devices in, the calibration out).
+`harness.calibration` (the data, batch sizes and devices in, the calibration out), and, for
+a multi-rank job under torchrun, `harness.ranks` (a `Job` in, rank 0 writes the merged
+result).
 """
 
 from __future__ import annotations
@@ -75,13 +77,17 @@ class Reply:
 
 
 def call_child(module: str, request: Any, *, timeout: float, workdir: Path,
-               label: str = "child") -> Reply:
-    """Run `python -m module REQUEST REPLY` with `request` as JSON; read its reply or error."""
+               label: str = "child", via: tuple[str, list[str]] | None = None) -> Reply:
+    """Run `python -m module REQUEST REPLY` with `request` as JSON; read its reply or error.
+    `via` (a launcher module and its arguments, e.g. torchrun's) runs
+    `python -m LAUNCHER ARGS -m module REQUEST REPLY` instead."""
     stem = f"{label}-{uuid.uuid4().hex[:12]}"
     request_path, reply_path = workdir / f"{stem}.in.json", workdir / f"{stem}.out.json"
     request_path.write_text(json.dumps(request))
-    code, log = spawn(module, [str(request_path), str(reply_path)], timeout,
-                      workdir / f"{stem}.log")
+    args = [str(request_path), str(reply_path)]
+    if via is not None:
+        module, args = via[0], [*via[1], "-m", module, *args]
+    code, log = spawn(module, args, timeout, workdir / f"{stem}.log")
     if reply_path.exists():
         return Reply(data=json.loads(reply_path.read_text()))
     if code is None:
@@ -91,11 +97,19 @@ def call_child(module: str, request: Any, *, timeout: float, workdir: Path,
 
 
 def child_main(argv: list[str] | None, handle: Callable[[Any], Any]) -> int:
-    """The child's side: read REQUEST, answer it, write REPLY atomically."""
+    """The child's side: read REQUEST, answer it, write REPLY atomically (a child that
+    answers only from one of several processes, like rank 0, uses the two halves below)."""
     request_path, reply_path = sys.argv[1:] if argv is None else argv
-    reply = handle(json.loads(Path(request_path).read_text()))
-    write_atomic(Path(reply_path), dumps(reply))
+    write_reply(reply_path, handle(read_request(request_path)))
     return 0
+
+
+def read_request(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def write_reply(path: str | Path, reply: Any) -> None:
+    write_atomic(Path(path), dumps(reply))
 
 
 def child_env() -> dict[str, str]:

@@ -9,6 +9,8 @@ Ctrl-C never loses what finished.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,6 +23,7 @@ from loaderbench.harness.planning import batch_bytes
 from loaderbench.harness.prepare import Prepared
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.harness.protocol import Job, base_result, call_child
+from loaderbench.loaders import get as get_loader
 from loaderbench.results import environment
 from loaderbench.results.records import Resources
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
@@ -30,12 +33,35 @@ from loaderbench.scenarios.scenario import Scenario
 CALIBRATION_TIMEOUT_S = 600
 WORKER = "loaderbench.harness.worker"
 CALIBRATION = "loaderbench.harness.calibration"
+RANKS = "loaderbench.harness.ranks"  # one process per rank, under torchrun
+
+
+TORCHRUN_ARGS_ENV = "LOADERBENCH_TORCHRUN_ARGS"
+
+
+def launcher(job: Job) -> tuple[str, list[str]] | None:
+    """torchrun's module and arguments for a multi-rank job, or None for one process.
+    $LOADERBENCH_TORCHRUN_ARGS replaces --standalone (multi-node rendezvous arguments)."""
+    n = job.scenario.nproc_per_node
+    if n <= 1:
+        return None
+    rendezvous = shlex.split(os.environ.get(TORCHRUN_ARGS_ENV, "")) or ["--standalone"]
+    return "torch.distributed.run", [*rendezvous, "--nproc-per-node", str(n)]
+
+
+def rank_skip(s: Scenario) -> str | None:
+    """Why a multi-rank scenario cannot run its loader, or None."""
+    if s.nproc_per_node > 1 and not get_loader(s.loader).shards_by_rank:
+        return (f"loader {s.loader!r} does not shard by rank (every rank would read every "
+                "row); multi-rank loaders: those with shards_by_rank")
+    return None
 
 
 def run_job(job: Job, workdir: Path) -> ScenarioResult:
     """One repeat in a fresh worker process; its failure to answer is a `failed` result."""
-    reply = call_child(WORKER, job.to_dict(), timeout=job.scenario.timeout_s, workdir=workdir,
-                       label=f"r{job.repeat}")
+    via = launcher(job)
+    reply = call_child(RANKS if via else WORKER, job.to_dict(), timeout=job.scenario.timeout_s,
+                       workdir=workdir, label=f"r{job.repeat}", via=via)
     if reply.data is not None:
         return ScenarioResult.from_dict(reply.data)
     fix = " (raise timeout_s in the suite)" if reply.timed_out else ""
@@ -67,6 +93,9 @@ def concat(parts: Sequence[object], names: Sequence[str]) -> dict[str, tuple]:
 def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progress = silent,
                  position: tuple[int, int] = (0, 1)) -> ScenarioResult:
     """Every repeat of `s`, each in a fresh process; `position` is (done, total) for progress."""
+    skip = rank_skip(s)
+    if skip:
+        return base_result(s, "skipped", skip)
     results = []
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""

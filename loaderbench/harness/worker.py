@@ -8,6 +8,7 @@ JOB is a `protocol.Job`; RESULT receives a ScenarioResult as JSON (see harness.p
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import time
@@ -42,8 +43,9 @@ SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyar
                   "sklearn.impute", "sklearn.preprocessing")
 
 
-def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
-    """Run the job's scenario once; every failure becomes a `failed` result, never a crash."""
+def execute(job: Job, clock: Clock = time.perf_counter, ranks: Any = None) -> ScenarioResult:
+    """Run the job's scenario once; every failure becomes a `failed` result, never a crash.
+    `ranks` (a harness.ranks.RankContext) makes this process one rank of several."""
     s = job.scenario
     status = devices.probe(s.device)
     if not status.available:
@@ -55,7 +57,7 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     if absent:
         return base_result(s, "skipped", absent)
     try:
-        return measure(job, clock)
+        return measure(job, clock, ranks)
     except UsageError as err:
         return base_result(s, "failed", str(err))
     except Exception as err:
@@ -63,16 +65,34 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
         return base_result(s, "failed", f"{type(err).__name__}: {err}", traceback=detail)
 
 
-def build_loader(job: Job) -> tuple[Loader, Checker]:
+def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     s = job.scenario
     source = open_data(job.data_root)
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
-    loader = cls(LoaderContext(source, pre, s.device, s.seed), options)
-    checker = Checker(source, pre, covers_dataset=cls.covers_dataset,
-                      allowed_missing=loader.allowed_missing(), check_values=s.check_values)
-    return loader, checker
+    rank, world = (ranks.rank, ranks.world_size) if ranks else (0, 1)
+    loader = cls(LoaderContext(source, pre, s.device, s.seed, rank, world), options)
+    if ranks is None or world == 1:
+        return loader, Checker(source, pre, covers_dataset=cls.covers_dataset,
+                               allowed_missing=loader.allowed_missing(),
+                               check_values=s.check_values)
+    return loader, rank_checker(loader, ranks, s.check_values)
+
+
+def rank_checker(loader: Loader, ranks: Any, check_values: bool) -> Checker:
+    """The checks of one rank, judged over all ranks at the end (rank_checks.py)."""
+    from loaderbench.harness.rank_checks import RankChecker
+    from loaderbench.loaders._support.distributed import padding
+
+    ctx, opt = loader.context, loader.options
+    map_style = hasattr(opt, "set_epoch")
+    pad, dropped = padding(ctx.source.rows, ctx.world_size,
+                           bool(getattr(opt, "drop_last", False))) if map_style else (0, 0)
+    return RankChecker(ctx.source, ctx.preprocessor, covers_dataset=type(loader).covers_dataset,
+                       allowed_missing=loader.allowed_missing() * ctx.world_size,
+                       check_values=check_values, shuffles=loader.shuffles(), padding=pad,
+                       dropped=dropped, group=ranks.group)
 
 
 @dataclass
@@ -111,13 +131,13 @@ class Timed:
                        compute_dev_s=tuple(self.events.compute_s))
 
 
-def measure(job: Job, clock: Clock) -> ScenarioResult:
+def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     import torch
 
     s = job.scenario
     for module in SHARED_IMPORTS:
         importlib.import_module(module)
-    loader, checker = build_loader(job)
+    loader, checker = build_loader(job, ranks)
     monitor = ResourceMonitor()
     t = clock()
     loader.setup()
@@ -128,9 +148,12 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              on_device=loader.yields_on_device)
     train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
                                            torch.device(s.device), s.seed))
+    if ranks is not None:
+        train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
-        outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
+        with ranks.joined(train) if ranks is not None else contextlib.nullcontext():
+            outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()

@@ -59,6 +59,9 @@ class LoaderContext:
     preprocessor: Preprocessor
     device: str = "cpu"
     seed: int = 0
+    #: This process's place in a multi-rank run (torchrun): rank `rank` of `world_size`.
+    rank: int = 0
+    world_size: int = 1
 
 
 class Loader(abc.ABC):
@@ -85,6 +88,9 @@ class Loader(abc.ABC):
     #: IterableDataset), so each may end an epoch on a partial batch of its own. A property
     #: where an option decides (it is read before setup()).
     batches_per_worker: bool = False
+    #: True for loaders that give each rank of a multi-rank run its own share of the rows
+    #: (DistributedSampler, or files split by rank x worker). Others are skipped there.
+    shards_by_rank: ClassVar[bool] = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context
@@ -99,17 +105,22 @@ class Loader(abc.ABC):
 
     def allowed_missing(self) -> int:
         """Rows an epoch may leave out by design: with a `drop_last` option, the final
-        partial batch, or one per worker where each worker cuts its own stream."""
+        partial batch, or one per worker (of each rank) where each cuts its own stream."""
         if not getattr(self.options, "drop_last", False):
             return 0
-        streams = max(1, getattr(self.options, "num_workers", 0)) if self.batches_per_worker \
-            else 1
+        streams = 1
+        if self.batches_per_worker:  # each worker of each rank
+            streams = max(1, getattr(self.options, "num_workers", 0)) * self.context.world_size
         return streams * (self.options.batch_size - 1)
 
     def pins_memory(self) -> bool:
         """True when the batches this loader yields are already in pinned memory: by default,
         when it has a `pin_memory` option set and the target is CUDA."""
         return bool(getattr(self.options, "pin_memory", False)) and self.context.device == "cuda"
+
+    def shuffles(self) -> bool:
+        """True when each epoch should come in a new order (checked across ranks)."""
+        return False
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers, files and buffers."""

@@ -35,6 +35,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from loaderbench.loaders._support.chunks import rebatch
 from loaderbench.loaders._support.dataloader import DataLoaderLoader, WorkerOptions, make_dataloader
+from loaderbench.loaders._support.distributed import file_share
 from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
 from loaderbench.loaders._support.workers import SharedEpoch
 from loaderbench.loaders.base import Batch, LoaderContext
@@ -47,6 +48,9 @@ Sharding = Literal["worker-info", "worker-init-fn", "none"]
 class ShardedOptions(VectorizedOptions, WorkerOptions):
     num_workers: int = 2
     sharding: Sharding = "worker-info"
+    # Multi-rank runs: files split by rank x worker, or "none" (every rank reads every file,
+    # the bug of an IterableDataset sharded by worker alone).
+    rank_sharding: Literal["rank-x-worker", "none"] = "rank-x-worker"
 
 
 class ShardedDataset(IterableDataset):
@@ -69,7 +73,8 @@ class ShardedDataset(IterableDataset):
     def __iter__(self) -> Iterator[Batch]:
         ctx, opt = self.context, self.options
         epoch = self.epoch.get()
-        index, count = self.share()
+        index, count = file_share(*self.share(), ctx.rank, ctx.world_size,
+                                  opt.rank_sharding != "none")
         files = shuffled(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)[index::count]
         rng = epoch_rng(ctx.seed, epoch, Salt.ROWS, index)
         return rebatch(file_chunks(ctx, opt, files, rng), opt.batch_size, opt.drop_last)
@@ -86,6 +91,7 @@ class ShardedLoader(DataLoaderLoader):
     batches_per_worker = True
     Options = ShardedOptions
     options: ShardedOptions
+    shards_by_rank = True
 
     def setup(self) -> None:
         opt = self.options
@@ -97,3 +103,6 @@ class ShardedLoader(DataLoaderLoader):
     def epoch(self, index: int) -> Iterator[Batch]:
         self.dataset.epoch.set(index)
         return super().epoch(index)
+
+    def shuffles(self) -> bool:
+        return self.options.shuffle_files or self.options.shuffle != "none"
