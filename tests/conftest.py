@@ -8,6 +8,8 @@ scenario worker processes (which inherit the environment) find the same files.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +87,19 @@ def epochs_of(name: str, table: dict, context: LoaderContext, epochs: int = 1
 def row_order(batches: list[Batch]) -> np.ndarray:
     """The row ids of `batches`, in the order they came."""
     return np.concatenate([b.row_id.numpy() for b in batches])
+
+
+def run_suite(folder: Path, suite: str, data: Path, *extra: str, timeout: float = 900
+              ) -> tuple[subprocess.CompletedProcess, Path]:
+    """`loaderbench run` of the TOML text `suite` on `data`, in a fresh process, without
+    calibration; (the finished process, the result file's path)."""
+    path, out = folder / "suite.toml", folder / "run.json"
+    path.write_text(suite)
+    proc = subprocess.run([sys.executable, "-m", "loaderbench", "run", "--suite", str(path),
+                           "--data", str(data), "--out", str(out), "--no-calibrate", "--quiet",
+                           *extra], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ))
+    return proc, out
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
