@@ -167,7 +167,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset, open_data
+    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset
+    from loaderbench.scenarios.source import open_data
 
     table = {k: v for k, v in vars(args).items() if k in DatasetSpec.__dataclass_fields__
              and v is not None}

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from loaderbench.loaders.base import Batch
-from loaderbench.scenarios.dataset import DataSource
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.source import DataSource
 
 VALUE_SAMPLE = 2000
 RTOL = 1e-5

@@ -15,11 +15,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
+import numpy as np
 import torch
 
 from loaderbench.errors import UsageError
-from loaderbench.scenarios.dataset import DataSource
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.source import DataSource
 
 
 class Batch(NamedTuple):
@@ -65,6 +66,11 @@ class LoaderOptions:
             value = getattr(self, name)
             if value is not None and value < least:
                 raise UsageError(f"{name} must be at least {least:g}, got {value}")
+
+
+def torch_dtype(dtype: np.dtype) -> torch.dtype:
+    """The torch dtype of a numpy dtype (the Batch's target: int64 or float32)."""
+    return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 
 
 @dataclass(frozen=True)

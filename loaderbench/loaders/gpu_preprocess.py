@@ -23,6 +23,7 @@ import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.loaders.chunks import file_order
+from loaderbench.scenarios.rows import column_numpy, scan_fragments
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,15 @@ class GpuPreprocessLoader(Loader):
     def _host_chunk(self, record_batch) -> dict[str, torch.Tensor]:
         """Raw numerics (float32, NaN kept), dictionary indices and lookup tables, on the host."""
         pre, roles = self.context.preprocessor, self.context.source.roles
-        numeric = np.column_stack([record_batch.column(c).to_numpy(zero_copy_only=False)
-                                   for c in roles.numeric]).astype(np.float32)
+        n = record_batch.num_rows
+        numeric = np.empty((n, len(roles.numeric)), dtype=np.float32)
+        for j, c in enumerate(roles.numeric):
+            numeric[:, j] = record_batch.column(c).to_numpy(zero_copy_only=False)
+        target = self.context.source.target.dtype
         out = {"numeric": torch.from_numpy(numeric),
-               "target": torch.from_numpy(record_batch.column(roles.label).to_numpy()
-                                          .astype(np.int64)),
-               "row_id": torch.from_numpy(record_batch.column(roles.row_id).to_numpy()
-                                          .astype(np.int64))}
+               "target": torch.from_numpy(column_numpy(record_batch.column(roles.label), target)),
+               "row_id": torch.from_numpy(column_numpy(record_batch.column(roles.row_id),
+                                                            np.int64))}
         for j, column in enumerate(roles.categorical):
             indices, table = dictionary_codes(pre, column, record_batch.column(column))
             out[f"idx{j}"], out[f"lut{j}"] = torch.from_numpy(indices), torch.from_numpy(table)
@@ -112,18 +115,18 @@ class GpuPreprocessLoader(Loader):
 
     def _chunks(self, epoch: int) -> Iterator[Batch]:
         import pyarrow.dataset as ds
+        import pyarrow.fs as pafs
 
         ctx, opt = self.context, self.options
-        fmt = ds.ParquetFileFormat(read_options={"dictionary_columns":
-                                                 list(ctx.source.roles.categorical)})
+        roles = ctx.source.roles
+        fmt = ds.ParquetFileFormat(read_options={"dictionary_columns": [
+            c for c in roles.categorical if c not in roles.partition]})
         files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)
-        data = ds.dataset([str(f) for f in files], format=fmt)
+        fs = pafs.LocalFileSystem()
+        fragments = [fmt.make_fragment(str(f), fs) for f in files]
         gen = torch.Generator(device=self.device).manual_seed(ctx.seed * 1_000_003 + epoch)
-        for record_batch in data.to_batches(columns=list(ctx.source.roles.needed),
-                                            batch_size=opt.chunk_rows,
-                                            use_threads=opt.use_threads):
-            if record_batch.num_rows == 0:
-                continue
+        for record_batch in scan_fragments(ctx.source, fragments, fmt, opt.chunk_rows,
+                                           opt.use_threads):
             dev = self._to_device(self._host_chunk(record_batch))
             batch = Batch(self._features(dev), dev["target"], dev["row_id"])
             if opt.shuffle == "permutation":

@@ -10,8 +10,8 @@ from loaderbench.scenarios.dataset import (
     DatasetSpec,
     ensure_dataset,
     generate_table,
-    open_data,
 )
+from loaderbench.scenarios.source import open_data
 from tests.conftest import TINY
 
 
