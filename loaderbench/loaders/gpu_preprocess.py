@@ -85,9 +85,10 @@ class GpuPreprocessLoader(Loader):
             numeric[:, j] = record_batch.column(c).to_numpy(zero_copy_only=False)
         target = self.context.source.target.dtype
         out = {"numeric": torch.from_numpy(numeric),
-               "target": torch.from_numpy(column_numpy(record_batch.column(roles.label), target)),
+               "target": torch.from_numpy(column_numpy(record_batch.column(roles.label), target,
+                                                       copy=True)),
                "row_id": torch.from_numpy(column_numpy(record_batch.column(roles.row_id),
-                                                            np.int64))}
+                                                       np.int64, copy=True))}
         for j, column in enumerate(roles.categorical):
             indices, table = dictionary_codes(pre, column, record_batch.column(column))
             out[f"idx{j}"], out[f"lut{j}"] = torch.from_numpy(indices), torch.from_numpy(table)

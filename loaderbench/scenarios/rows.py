@@ -92,9 +92,11 @@ def _constant(value: str, n: int):
                                           pa.array([value], type=pa.string()))
 
 
-def column_numpy(column, dtype) -> np.ndarray:
-    """An Arrow column as a numpy array of `dtype` (copied only where it must be)."""
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=dtype)
+def column_numpy(column, dtype, copy: bool = False) -> np.ndarray:
+    """An Arrow column as a numpy array of `dtype`: copied only where it must be (the result
+    may then be read-only), or always with `copy`."""
+    values = column.to_numpy(zero_copy_only=False)
+    return np.array(values, dtype=dtype) if copy else np.asarray(values, dtype=dtype)
 
 
 def read_columns(source: DataSource, everything: bool = False) -> list[str] | None:

@@ -148,7 +148,7 @@ def open_with_notes(path: Path | str, request: RoleRequest | None = None,
     file_rows = tuple(m.num_rows for m in metas)
     groups = tuple(tuple(m.row_group(g).num_rows for g in range(m.num_row_groups))
                    for m in metas)
-    target = fit_target(_column(files, roles.label), request.task, roles.label)
+    target = fit_target(read_column(files, roles.label), request.task, roles.label)
     if target.nulls and not request.drop_null_labels:
         raise UsageError(f"label {roles.label!r} is null in {target.nulls:,} rows; drop those "
                          "rows with --drop-null-labels (drop_null_labels = true in [data])")
@@ -182,7 +182,7 @@ def _metadata(file: Path, roles: ColumnRoles):
     return meta
 
 
-def _column(files: Sequence[Path], name: str):
+def read_column(files: Sequence[Path], name: str):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -206,7 +206,7 @@ def read_ids(source: DataSource) -> np.ndarray:
     """Every row's id in file order (the id column, or the positions)."""
     if not source.roles.has_id:
         return np.arange(source.rows, dtype=np.int64)
-    column = _column(source.files, source.roles.row_id)
+    column = read_column(source.files, source.roles.row_id)
     if column.null_count:
         raise UsageError(f"id column {source.roles.row_id!r} has {column.null_count:,} nulls; "
                          "ids must be unique integers (leave --id out to use positions)")
