@@ -90,6 +90,9 @@ class Loader(abc.ABC):
     Options: ClassVar[type[LoaderOptions]] = LoaderOptions
     #: False for loaders that do not read the dataset (the synthetic yardstick).
     covers_dataset: ClassVar[bool] = True
+    #: True for loaders that read every stored column whatever their options (the seeds'
+    #: rowwise path); others read the needed ones, or all with `columns = "all"`.
+    reads_every_column: ClassVar[bool] = False
     #: True for loaders whose batches are already on the target device (they copy inside
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.

@@ -67,6 +67,7 @@ def row_sample(pre: Preprocessor, roles: ColumnRoles, row, encode: Encode = "app
 class RowwiseLoader(Loader):
     name = "rowwise"
     Options = RowwiseOptions
+    reads_every_column = True
 
     def setup(self) -> None:
         self.loader = DataLoader(RowwiseDataset(self.context, self.options),

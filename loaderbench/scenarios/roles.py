@@ -237,3 +237,24 @@ def _id(types: Mapping[str, Any], request: RoleRequest, where: str) -> str | Non
         raise UsageError(f"id column {request.id!r} is {types[request.id]}: an id must hold "
                          "unique integers; leave --id out to identify rows by position")
     return request.id
+
+
+def render_notes(notes: Sequence[RoleNote], source, detailed: bool = True) -> list[str]:
+    """What a run reads, in a few lines: the label and its task, the row identity, and the
+    features with how their roles were decided (every column when `detailed`)."""
+    roles, target = source.roles, source.target
+    ident = f"column {roles.row_id!r}" if roles.has_id else "position in the files"
+    lines = [f"data: {len(source.files):,} file(s), {source.kept_rows:,} rows; label "
+             f"{roles.label!r} ({target.describe()}); rows identified by {ident}"]
+    features = [n for n in notes if n.role in ("numeric", "categorical")]
+    if not detailed:
+        hows = sorted({n.how for n in features})
+        return [*lines, f"features: {len(roles.numeric)} numeric, {len(roles.categorical)} "
+                        f"categorical ({', '.join(hows)})"]
+    for role in ("numeric", "categorical", "unused"):
+        picked = [n for n in notes if n.role == role]
+        if picked:
+            shown = ", ".join(f"{n.column} ({n.type}; {n.how})" for n in picked[:20])
+            more = f", and {len(picked) - 20} more" if len(picked) > 20 else ""
+            lines.append(f"{role}: {shown}{more}")
+    return lines

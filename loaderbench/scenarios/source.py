@@ -134,7 +134,8 @@ def open_data(path: Path | str, request: RoleRequest | None = None,
 
 
 def open_with_notes(path: Path | str, request: RoleRequest | None = None,
-                    validate_ids: bool = False) -> tuple[DataSource, tuple[RoleNote, ...]]:
+                    validate_ids: bool = False,
+                    allow_null_labels: bool = False) -> tuple[DataSource, tuple[RoleNote, ...]]:
     """Open Parquet data: files, roles (given or inferred, with how each was decided), the
     label's coding from the whole label column; a clear UsageError when it cannot serve."""
     import pyarrow.parquet as pq
@@ -149,7 +150,7 @@ def open_with_notes(path: Path | str, request: RoleRequest | None = None,
     groups = tuple(tuple(m.row_group(g).num_rows for g in range(m.num_row_groups))
                    for m in metas)
     target = fit_target(read_column(files, roles.label), request.task, roles.label)
-    if target.nulls and not request.drop_null_labels:
+    if target.nulls and not (request.drop_null_labels or allow_null_labels):
         raise UsageError(f"label {roles.label!r} is null in {target.nulls:,} rows; drop those "
                          "rows with --drop-null-labels (drop_null_labels = true in [data])")
     source = DataSource(root, files, roles, sum(file_rows), file_rows, target, groups,
