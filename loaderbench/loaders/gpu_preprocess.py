@@ -5,8 +5,11 @@ columns, categoricals stay Arrow dictionaries, and per chunk the host builds one
 table per column (dictionary value -> code, not per row). Raw float32 numerics, int32 dictionary
 indices, targets and row ids are copied to the device in one pinned transfer per chunk; the
 device then imputes NaNs, standardises, gathers codes through the lookup tables and assembles
-the float32 feature matrix. This moves per-row arithmetic off the CPU, which pays when the host
-is the bottleneck and the device has idle time; on a CPU target it runs the same torch ops on
+the float32 feature matrix (impute and scale in float64, as the reference does: a year minus
+its mean in float32 loses the digits that matter; raw values travel as float32, so a column
+whose values float32 cannot hold fails the value check, which names it). This moves per-row
+arithmetic off the CPU, which pays when the host is the bottleneck and the device has idle
+time; on a CPU target it runs the same torch ops on
 the host (useful for checking values, not a fast path). The copy to the device happens inside
 the loader, so the harness's transfer time is ~0 and the data wait includes the copy and the
 device's preprocessing. Runs in the main process: CUDA work must not start in DataLoader workers.
@@ -42,10 +45,9 @@ class DeviceTables:
 
     def __init__(self, pre, device: torch.device) -> None:
         state = pre.state
-        self.impute = torch.tensor(state.impute, dtype=torch.float32, device=device)
-        self.mean = torch.tensor(state.mean, dtype=torch.float32, device=device)
+        self.impute = torch.tensor(state.impute, dtype=torch.float64, device=device)
+        self.mean = torch.tensor(state.mean, dtype=torch.float64, device=device)
         self.inv_scale = 1.0 / torch.tensor(state.scale, dtype=torch.float64, device=device)
-        self.inv_scale = self.inv_scale.to(torch.float32)
         self.unknown = [pre.unknown_code(c) for c in state.categorical]
 
 
@@ -102,9 +104,9 @@ class GpuPreprocessLoader(Loader):
     def _features(self, dev: dict[str, torch.Tensor]) -> torch.Tensor:
         """Impute, standardise and encode on the device: float32 [n, F]."""
         t = self.tables
-        num = dev["numeric"]
+        num = dev["numeric"].double()  # float32 - mean in float32 cancels: 2008 - 2008.03
         num = torch.where(torch.isnan(num), t.impute, num)
-        num = (num - t.mean) * t.inv_scale
+        num = ((num - t.mean) * t.inv_scale).float()
         codes = []
         for j, unknown in enumerate(t.unknown):
             idx = dev[f"idx{j}"].long()
