@@ -2,16 +2,17 @@
 
 Trade-off: the host does the least work any loader can do: PyArrow reads only the needed
 columns, categoricals stay Arrow dictionaries, and per chunk the host builds one small lookup
-table per column (dictionary value -> code, not per row). Raw float32 numerics, int32 dictionary
+table per column (dictionary value -> code, not per row). Raw numerics, int32 dictionary
 indices, targets and row ids are copied to the device in one pinned transfer per chunk; the
 device then imputes NaNs, standardises, gathers codes through the lookup tables and assembles
 the float32 feature matrix (impute and scale in float64, as the reference does: a year minus
-its mean in float32 loses the digits that matter; raw values travel as float32, so a column
-whose values float32 cannot hold fails the value check, which names it). This moves per-row
-arithmetic off the CPU, which pays when the host is the bottleneck and the device has idle
-time; on a CPU target it runs the same torch ops on
-the host (useful for checking values, not a fast path). The copy to the device happens inside
-the loader, so the harness's transfer time is ~0 and the data wait includes the copy and the
+its mean in float32 loses the digits that matter). Raw numerics travel as float32, or as
+float64 when a column's values sit far from zero relative to their spread (|mean| > 100 x
+scale: a year, a timestamp), where float32 rounding would survive the scaling. This moves
+per-row arithmetic off the CPU, which pays when the host is the bottleneck and the device
+has idle time; on a CPU target it runs the same torch ops on the host (useful for checking
+values, not a fast path). The copy to the device happens inside the loader, so the harness's
+transfer time is ~0 and the data wait includes the copy and the
 device's preprocessing. Runs in the main process: CUDA work must not start in DataLoader workers.
 """
 
@@ -40,6 +41,9 @@ class GpuPreprocessOptions(LoaderOptions):
     MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
+FLOAT32_OFFSET = 100.0
+
+
 class DeviceTables:
     """The fitted state as device tensors, built once."""
 
@@ -49,6 +53,9 @@ class DeviceTables:
         self.mean = torch.tensor(state.mean, dtype=torch.float64, device=device)
         self.inv_scale = 1.0 / torch.tensor(state.scale, dtype=torch.float64, device=device)
         self.unknown = [pre.unknown_code(c) for c in state.categorical]
+        offsets = np.abs(np.asarray(state.mean)) / np.maximum(np.asarray(state.scale), 1e-300)
+        #: float64 when float32 would round away digits that survive scaling
+        self.raw = np.float64 if (offsets > FLOAT32_OFFSET).any() else np.float32
 
 
 def dictionary_codes(pre, column: str, chunked) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +89,7 @@ class GpuPreprocessLoader(Loader):
         """Raw numerics (float32, NaN kept), dictionary indices and lookup tables, on the host."""
         pre, roles = self.context.preprocessor, self.context.source.roles
         n = record_batch.num_rows
-        numeric = np.empty((n, len(roles.numeric)), dtype=np.float32)
+        numeric = np.empty((n, len(roles.numeric)), dtype=self.tables.raw)
         for j, c in enumerate(roles.numeric):
             numeric[:, j] = record_batch.column(c).to_numpy(zero_copy_only=False)
         target = self.context.source.target.dtype
