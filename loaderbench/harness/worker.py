@@ -142,7 +142,8 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              bool(getattr(loader.options, "pin_memory", False)),
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
-                      torch.device(s.device), s.seed)
+                      torch.device(s.device), s.seed,
+                      regression=checker.source.target.task == "regression")
     timed = Timed.build(s.device, move.function(), train)
     try:
         outcome, resources = _loop(job, loader, checker, monitor, timed, clock)

@@ -88,7 +88,19 @@ def render(run: RunResult, fmt_name: str = "github", baseline: str | None = None
     rows = [row(s, base.get(s.device)) for s in run.scenarios]
     text = tabulate(rows, headers=HEADERS, tablefmt=check_format(fmt_name),
                     disable_numparse=True, colalign=_align())
-    return text + footnotes(run.scenarios, baseline)
+    return text + footnotes(run.scenarios, baseline) + data_note(run.dataset)
+
+
+def data_note(dataset: dict) -> str:
+    """Which label the run trained on and how (older result files do not say)."""
+    if "task" not in dataset:
+        return ""
+    task = dataset["task"]
+    what = f"{dataset['outputs']} classes" if task == "classification" else "MSE head"
+    dropped = dataset.get("dropped_null_labels") or 0
+    drop = f"; {dropped:,} rows with a null label dropped" if dropped else ""
+    return (f"\ndata: {dataset.get('rows', 0):,} rows; label {dataset['label']!r}: {task} "
+            f"({what}); rows identified by {dataset.get('row_id')}{drop}")
 
 
 def _align() -> Sequence[str]:
