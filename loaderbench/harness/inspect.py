@@ -15,6 +15,7 @@ from pathlib import Path
 from loaderbench.scenarios.preprocess import group_order
 from loaderbench.scenarios.roles import RoleNote, RoleRequest
 from loaderbench.scenarios.source import DataSource, open_with_notes
+from loaderbench.scenarios.target import plain
 
 SAMPLE_ROWS = 1_000_000
 
@@ -57,7 +58,7 @@ def counts(table, notes: Sequence[RoleNote], source: DataSource) -> dict[str, Co
             continue
         column = table.column(note.column)
         wanted = note.role in ("categorical", "label") or pa.types.is_integer(column.type)
-        distinct = pc.count_distinct(column).as_py() if wanted else None
+        distinct = pc.count_distinct(plain(column)).as_py() if wanted else None
         out[note.column] = ColumnCounts(column.null_count, distinct)
     return out
 
