@@ -82,10 +82,12 @@ def role_options(args: argparse.Namespace) -> tuple[tuple[str, object], ...]:
 
 def announce(prepared) -> None:
     """What the run reads, on stderr, before anything is timed."""
+    from loaderbench.scenarios.preprocess import Preprocessor, describe_fit
     from loaderbench.scenarios.roles import render_notes
 
     for line in render_notes(prepared.notes, prepared.source, prepared.generated is None):
         print(line, file=sys.stderr)
+    print(describe_fit(Preprocessor.load(prepared.preprocessor_path).state), file=sys.stderr)
 
 
 def add_table_options(p: argparse.ArgumentParser) -> None:

@@ -256,3 +256,13 @@ def fit_state(frame, numeric: tuple[str, ...], categorical: tuple[str, ...]) -> 
     return FittedState(numeric, categorical, tuple(imputer.statistics_.tolist()),
                        tuple(scaler.mean_.tolist()), tuple(scaler.scale_.tolist()), vocab,
                        len(frame))
+
+
+def describe_fit(state: FittedState, shown: int = 3) -> str:
+    """One line: the fit's size and the categoricals most often given the unknown code."""
+    rates = sorted(((v["unseen"] + v["null"], k, v["unseen"]) for k, v in state.unknown.items()),
+                   reverse=True)[:shown]
+    worst = ", ".join(f"{k} {total:.1%} ({unseen:.1%} unseen)" for total, k, unseen in rates
+                      if total > 0)
+    return (f"preprocessing fitted on {state.sample_rows:,} rows drawn from every file"
+            + (f"; unknown code most often in: {worst}" if worst else ""))
