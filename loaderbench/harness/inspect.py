@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaderbench.scenarios.preprocess import group_order
+from loaderbench.scenarios.preprocess import pick_groups
 from loaderbench.scenarios.roles import RoleNote, RoleRequest
 from loaderbench.scenarios.source import DataSource, open_with_notes
 from loaderbench.scenarios.target import plain
@@ -27,20 +27,13 @@ class ColumnCounts:
 
 
 def raw_sample(source: DataSource, columns: Sequence[str], rows: int = SAMPLE_ROWS):
-    """Up to `rows` rows of `columns` as stored (not normalised), by whole row groups from
+    """About `rows` rows of `columns` as stored (not normalised), by whole row groups from
     every file in turn."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    picked: dict[int, list[int]] = {}
-    have = 0
-    for file, group in group_order(source, 0):
-        if have >= rows:
-            break
-        picked.setdefault(file, []).append(group)
-        have += source.row_groups[file][group]
-    tables = [pq.ParquetFile(source.files[f]).read_row_groups(sorted(g), columns=list(columns))
-              for f, g in sorted(picked.items())]
+    tables = [pq.ParquetFile(source.files[f]).read_row_groups(groups, columns=list(columns))
+              for f, groups in pick_groups(source, rows, 0).items()]
     return pa.concat_tables(tables, promote_options="permissive") if tables else None
 
 

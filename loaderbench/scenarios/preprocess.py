@@ -189,13 +189,9 @@ def group_order(source: DataSource, seed: int) -> list[tuple[int, int]]:
     return order
 
 
-def read_groups(source: DataSource, rows: int, seed: int, columns: list[str]):
-    """Whole row groups in `group_order` until they hold `rows` rows (at least one group of
-    every file, up to MAX_FILES_SAMPLED files): a normalised Table of `columns`."""
-    import pyarrow as pa
-
-    from loaderbench.scenarios.rows import read_file
-
+def pick_groups(source: DataSource, rows: int, seed: int) -> dict[int, list[int]]:
+    """{file: its row groups, sorted}: whole row groups in `group_order` until they hold
+    `rows` rows, and at least one group of every file (up to MAX_FILES_SAMPLED files)."""
     picked: dict[int, list[int]] = {}
     have = 0
     for file, group in group_order(source, seed):
@@ -204,8 +200,17 @@ def read_groups(source: DataSource, rows: int, seed: int, columns: list[str]):
             continue
         picked.setdefault(file, []).append(group)
         have += source.row_groups[file][group]
-    tables = [read_file(source, f, row_groups=sorted(gs)).select(columns)
-              for f, gs in sorted(picked.items())]
+    return {f: sorted(gs) for f, gs in sorted(picked.items())}
+
+
+def read_groups(source: DataSource, rows: int, seed: int, columns: list[str]):
+    """The row groups of `pick_groups`: a normalised Table of `columns`."""
+    import pyarrow as pa
+
+    from loaderbench.scenarios.rows import read_file
+
+    picked = pick_groups(source, rows, seed)
+    tables = [read_file(source, f, row_groups=gs).select(columns) for f, gs in picked.items()]
     return pa.concat_tables(tables)
 
 
