@@ -74,8 +74,9 @@ def normalize(source: DataSource, batch, file: int, offset: int):
         else:
             arrays.append(numeric(batch.column(name)))
         names.append(name)
+    taken = set(names)
     for name in batch.schema.names:
-        if name not in names:
+        if name not in taken:
             arrays.append(batch.column(name))
             names.append(name)
     kind = pa.Table if isinstance(batch, pa.Table) else pa.RecordBatch
