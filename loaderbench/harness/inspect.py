@@ -9,7 +9,7 @@ label's classes or range; how rows are identified; and which columns each loader
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loaderbench.scenarios.preprocess import pick_groups
@@ -18,6 +18,9 @@ from loaderbench.scenarios.source import DataSource, open_with_notes
 from loaderbench.scenarios.target import plain
 
 SAMPLE_ROWS = 1_000_000
+#: An inferred-numeric integer column with at most this many distinct values is flagged as
+#: possibly a code (name it in --categorical if it is one).
+FEW_VALUES = 20
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ def column_table(notes: Sequence[RoleNote], stats: dict[str, ColumnCounts]) -> l
     rows = [head]
     for n in notes:
         c = stats.get(n.column)
+        if n.role == "numeric" and n.how == "inferred" and c and c.distinct is not None \
+                and c.distinct <= FEW_VALUES:
+            n = replace(n, how="inferred; a code?")
         nulls = f"{c.nulls:,}" if c else ""
         distinct = f"{c.distinct:,}" if c and c.distinct is not None else ""
         rows.append(f"  {n.column:{width}}  {n.type[:40]:{twidth}}  {n.role:11}  {n.how:26}  "

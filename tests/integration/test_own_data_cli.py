@@ -71,4 +71,5 @@ def test_inspect_prints_roles_before_any_timing(nulls_dir, capsys):
     assert "categorical" in lines["code"] and "given" in lines["code"]
     assert "categorical" in lines["region"] and "inferred" in lines["region"]
     assert "unused" in lines["when"]
+    assert "numeric" in lines["count"] and "a code?" in lines["count"]  # 9 integer values
     assert "position in the files" in out
