@@ -1,8 +1,11 @@
 """The loader contract: Batch, options, the context a loader gets, and the Loader base class.
 
 Every loader yields ``Batch(features float32 [B, F], target int64 [B], row_id int64 [B])``
-and must give the same (features, target) for the same row_id as every other loader, up to
-float32 rounding. The harness checks that on every scenario.
+(target float32 [B] for a regression label: `context.source.target.dtype`) and must give the
+same (features, target) for the same row_id as every other loader, up to float32 rounding.
+The harness checks that on every scenario. Loaders read Parquet through
+`loaderbench.scenarios.rows` (file_batches, read_file, read_all, scan_fragments), which puts
+the row id, the target and canonical feature columns first.
 """
 
 from __future__ import annotations
