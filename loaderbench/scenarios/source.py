@@ -197,8 +197,8 @@ def _with_id_check(source: DataSource) -> DataSource:
     unique = np.unique(ids)
     if len(unique) != len(ids):
         raise UsageError(f"{source.root}: id column {source.roles.row_id!r} repeats "
-                         f"{len(ids) - len(unique):,} values; ids must be unique (leave --id "
-                         "out to identify rows by their position instead)")
+                         f"{len(ids) - len(unique):,} values; ids must be unique (to identify "
+                         "rows by their position instead: leave --id out, or --exclude row_id)")
     dense = len(ids) == 0 or (unique[0] == 0 and unique[-1] == len(ids) - 1)
     return replace(source, dense_ids=bool(dense))
 
