@@ -104,3 +104,11 @@ def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
     encodes = {x.options.get("encode") for x in s.scenarios if x.loader == "vectorized"}
     shuffles = {x.options.get("shuffle") for x in s.scenarios if x.loader == "vectorized"}
     assert {"map", "apply"} <= encodes and {"permutation", "df-sample"} <= shuffles
+
+
+def test_every_suite_runs_each_builtin_loader_once():
+    from loaderbench import loaders
+
+    chosen = suites.load("every").scenarios
+    assert sorted(s.loader for s in chosen) == sorted(loaders.BUILTIN)
+    assert all(s.step == "none" for s in chosen)
