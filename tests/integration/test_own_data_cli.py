@@ -13,19 +13,6 @@ import pytest
 from loaderbench.cli import main
 from tests.loaders.test_own_data import write_hive
 
-SUITE = """
-[suite]
-name = "own"
-[suite.defaults]
-device = "cpu"
-warmup = 1
-epochs = 1
-[[scenario]]
-loader = "arrow-native"
-[scenario.options]
-batch_size = 32
-"""
-
 
 @pytest.fixture(scope="module")
 def own_dir(tmp_path_factory):
@@ -40,12 +27,10 @@ def nulls_dir(tmp_path_factory):
 @pytest.mark.parametrize(("label", "task"), [("y_str", "classification (3 classes)"),
                                              ("y_float", "regression (MSE head)")])
 def test_run_with_only_data_and_label(own_dir, tmp_path, label, task):
-    suite = tmp_path / "own.toml"
-    suite.write_text(SUITE)
     out = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "loaderbench", "run", "--suite", str(suite),
-                           "--data", str(own_dir), "--label", label, "--no-calibrate",
-                           "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "loaderbench", "run", "--suite", "every",
+                           "--loaders", "arrow-native", "--data", str(own_dir), "--label", label,
+                           "--no-calibrate", "--out", str(out)],
                           capture_output=True, text=True, timeout=600, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr
     assert f"label '{label}': {task}" in proc.stdout
