@@ -29,6 +29,7 @@ from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
+from loaderbench.loaders.extras import unusable
 from loaderbench.results.schema import ScenarioResult, StepSamples
 from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import dumps, write_atomic
@@ -76,6 +77,12 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     status = devices.probe(s.device)
     if not status.available:
         return base_result(s, "skipped", status.reason)
+    try:
+        absent = unusable(get_loader(s.loader))
+    except UsageError as err:
+        return base_result(s, "failed", str(err))
+    if absent:
+        return base_result(s, "skipped", absent)
     try:
         return measure(job, clock)
     except UsageError as err:

@@ -96,6 +96,10 @@ class Loader(abc.ABC):
     #: True for loaders that read every stored column whatever their options (the seeds'
     #: rowwise path); others read the needed ones, or all with `columns = "all"`.
     reads_every_column: ClassVar[bool] = False
+    #: Optional modules the loader imports (loaders/extras.py) and the pip extra that installs
+    #: them; without them a scenario is `skipped` with the install command.
+    requires: ClassVar[tuple[str, ...]] = ()
+    extra: ClassVar[str] = ""
     #: True for loaders whose batches are already on the target device (they copy inside
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.

@@ -168,3 +168,12 @@ def scan_fragments(source: DataSource, fragments: Sequence, fmt, batch_size: int
         if batch.num_rows:
             yield normalize(source, batch, file, offset)
         offset += batch.num_rows
+
+
+def plain_strings(table):
+    """`table` with dictionary columns decoded (for readers that take no Arrow dictionaries)."""
+    import pyarrow as pa
+
+    columns = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c
+               for c in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)

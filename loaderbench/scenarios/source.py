@@ -37,6 +37,10 @@ class DataSource:
     drop_null_labels: bool = False
     dense_ids: bool = True
     fit_rows: int = 50_000
+    #: True when the stored columns already are what a batch holds (an integer id, labels
+    #: 0..K-1, string categoricals, no partition features, nothing dropped): readers that
+    #: bypass scenarios.rows (the peers) are right only then.
+    plain: bool = True
 
     def partition(self, file: Path) -> str | None:
         """The Hive partition value (``date=...``) of a file, if it has one."""
@@ -80,14 +84,14 @@ class DataSource:
                 "file_rows": list(self.file_rows), "target": self.target.to_dict(),
                 "row_groups": [list(g) for g in self.row_groups],
                 "drop_null_labels": self.drop_null_labels, "dense_ids": self.dense_ids,
-                "fit_rows": self.fit_rows}
+                "fit_rows": self.fit_rows, "plain": self.plain}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DataSource:
         return cls(Path(d["root"]), tuple(Path(f) for f in d["files"]),
                    ColumnRoles.from_dict(d["roles"]), d["rows"], tuple(d["file_rows"]),
                    TargetCoding.from_dict(d["target"]), tuple(tuple(g) for g in d["row_groups"]),
-                   d["drop_null_labels"], d["dense_ids"], d["fit_rows"])
+                   d["drop_null_labels"], d["dense_ids"], d["fit_rows"], d.get("plain", True))
 
 
 def list_parquet(root: Path) -> tuple[Path, ...]:
@@ -154,10 +158,32 @@ def open_with_notes(path: Path | str, request: RoleRequest | None = None,
         raise UsageError(f"label {roles.label!r} is null in {target.nulls:,} rows; drop those "
                          "rows with --drop-null-labels (drop_null_labels = true in [data])")
     source = DataSource(root, files, roles, sum(file_rows), file_rows, target, groups,
-                        request.drop_null_labels, True, request.fit_rows)
+                        request.drop_null_labels, True, request.fit_rows,
+                        _plain(first, roles, target, request.drop_null_labels))
     if roles.has_id and validate_ids:
         source = _with_id_check(source)
     return source, notes
+
+
+def _plain(schema, roles: ColumnRoles, target: TargetCoding, drop: bool) -> bool:
+    import pyarrow as pa
+
+    def stored_string(name: str) -> bool:
+        t = schema.field(name).type
+        return pa.types.is_string(t) or (pa.types.is_dictionary(t)
+                                         and pa.types.is_string(t.value_type))
+
+    return (roles.has_id and target.identity and not drop and not roles.partition
+            and all(stored_string(c) for c in roles.categorical))
+
+
+def plain_only(source: DataSource, loader: str) -> None:
+    """For loaders that read the files themselves: a clear error on data that needs the
+    normalisation (scenarios/rows.py) they skip."""
+    if not source.plain:
+        raise UsageError(f"{loader} reads the stored columns itself, so it needs an integer id "
+                         "column, labels 0..K-1 and string categoricals; this data needs the "
+                         "normalisation the core loaders apply (run them instead)")
 
 
 def _partition_keys(root: Path, files: Sequence[Path]) -> tuple[str, ...]:

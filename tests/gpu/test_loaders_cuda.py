@@ -11,6 +11,7 @@ import pytest
 from loaderbench import loaders
 from loaderbench.harness.checks import Checker
 from loaderbench.loaders.base import build_options
+from loaderbench.loaders.extras import missing
 from tests.loaders.test_contract import CONTEXT, DEFAULT, VARIANTS
 
 pytestmark = pytest.mark.gpu
@@ -23,7 +24,9 @@ def cuda_cases():
         for extra in ({"pin_memory": True}, {"resident": "device"}):
             if set(extra) <= fields:
                 table.update(extra)
-        yield pytest.param(name, table, id=name)
+        absent = missing(loaders.get(name))
+        yield pytest.param(name, table, id=name,
+                           marks=[pytest.mark.skip(reason=absent)] if absent else [])
 
 
 @pytest.mark.parametrize(("name", "table"), list(cuda_cases()))

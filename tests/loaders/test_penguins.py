@@ -10,12 +10,11 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-from loaderbench import loaders
 from loaderbench.loaders.base import LoaderContext
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.roles import RoleRequest
 from loaderbench.scenarios.source import open_data
-from tests.loaders.test_own_data import assert_passes
+from tests.loaders.test_own_data import assert_passes, loader_params
 
 GIVEN = RoleRequest(label="Species", numeric=("Culmen Length (mm)", "Culmen Depth (mm)",
                                               "Flipper Length (mm)", "Body Mass (g)"),
@@ -55,6 +54,6 @@ def test_roles_inferred_from_the_real_table(contexts):
 
 
 @pytest.mark.parametrize("how", ["given", "inferred"])
-@pytest.mark.parametrize("name", loaders.names())
+@pytest.mark.parametrize("name", list(loader_params()))
 def test_every_loader_passes_on_penguins(name, how, contexts):
     assert_passes(name, contexts[how])
