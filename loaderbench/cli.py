@@ -50,6 +50,10 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 if any scenario failed")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
+    p.add_argument("--nproc-per-node", type=int, metavar="N",
+                   help="ranks per scenario, launched with torchrun (gloo on cpu, nccl on "
+                        "cuda); multi-node: set $LOADERBENCH_TORCHRUN_ARGS to torchrun's "
+                        "rendezvous arguments")
     add_table_options(p)
 
 
@@ -91,7 +95,7 @@ def announce(prepared) -> None:
 
 
 def add_table_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", default="github", help="table format (tabulate's names)")
+    p.add_argument("--format", default="github", help="table format: tabulate's names, or csv")
     p.add_argument("--baseline", help="loader that speedups are relative to")
     p.add_argument("--details", action="store_true",
                    help="a second table: CI, p99, start-up, %% of calibration, memory, CPU")
@@ -119,17 +123,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.harness import devices
     from loaderbench.harness.progress import display
     from loaderbench.harness.session import RunRequest, execute
-    from loaderbench.results.tables import check_format
+    from loaderbench.results.formats import check_format
 
     check_format(args.format)
-    for name in ("repeats", "steps", "epochs"):
+    for name in ("repeats", "steps", "epochs", "nproc_per_node"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UsageError(f"--{name} must be at least 1")
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     request = RunRequest(args.suite, args.loaders,
                          tuple(devices.parse_list(args.device)) if args.device else None,
                          args.out, args.data, args.repeats, args.steps, args.epochs,
                          not args.no_check, not args.no_calibrate, args.resume,
-                         role_options(args))
+                         args.nproc_per_node, role_options(args))
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import loaderbench
@@ -26,10 +27,9 @@ from loaderbench.harness.worker import Job, base_result
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import build_options
 from loaderbench.results import environment
+from loaderbench.results.records import Resources
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import save
-from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 CALIBRATION_TIMEOUT_S = 600
@@ -79,12 +79,35 @@ def spawn(module: str, args: Sequence[str], timeout: float, log_path: Path) -> S
     return Spawned(code, log_path.read_text(errors="replace")[-4000:])
 
 
+TORCHRUN_ARGS_ENV = "LOADERBENCH_TORCHRUN_ARGS"
+
+
+def launch(job: Job, job_path: Path, out_path: Path) -> tuple[str, list[str]]:
+    """The module and arguments of a job's process: the worker, or torchrun over ranks.
+    $LOADERBENCH_TORCHRUN_ARGS replaces --standalone (multi-node rendezvous arguments)."""
+    files = [str(job_path), str(out_path)]
+    n = job.scenario.nproc_per_node
+    if n <= 1:
+        return "loaderbench.harness.worker", files
+    rendezvous = shlex.split(os.environ.get(TORCHRUN_ARGS_ENV, "")) or ["--standalone"]
+    return "torch.distributed.run", [*rendezvous, "--nproc-per-node", str(n),
+                                     "-m", "loaderbench.harness.ranks", *files]
+
+
+def rank_skip(s: Scenario) -> str | None:
+    """Why a multi-rank scenario cannot run its loader, or None."""
+    if s.nproc_per_node > 1 and not get_loader(s.loader).shards_by_rank:
+        return (f"loader {s.loader!r} does not shard by rank (every rank would read every "
+                "row); multi-rank loaders: those with shards_by_rank")
+    return None
+
+
 def run_job(job: Job, workdir: Path) -> ScenarioResult:
     stem = f"{uuid.uuid4().hex[:12]}-r{job.repeat}"
     job_path, out_path = workdir / f"{stem}.job.json", workdir / f"{stem}.out.json"
     job_path.write_text(json.dumps(job.to_dict()))
-    done = spawn("loaderbench.harness.worker", [str(job_path), str(out_path)],
-                 job.scenario.timeout_s, workdir / f"{stem}.log")
+    module, args = launch(job, job_path, out_path)
+    done = spawn(module, args, job.scenario.timeout_s, workdir / f"{stem}.log")
     if out_path.exists():
         return ScenarioResult.from_dict(json.loads(out_path.read_text()))
     if done.returncode is None:
@@ -95,41 +118,34 @@ def run_job(job: Job, workdir: Path) -> ScenarioResult:
     return base_result(job.scenario, "failed", why)
 
 
-def merge(results: Sequence[ScenarioResult], row_bytes: int) -> ScenarioResult:
-    """Repeats of one scenario -> one result whose steps carry their repeat index; timing
-    and resources keep each repeat's value (lists), metrics are recomputed from all steps."""
+def merge(results: Sequence[ScenarioResult]) -> ScenarioResult:
+    """Repeats of one scenario -> one result: steps carry their repeat index, timing and
+    resources keep one value per repeat (their fields are tuples: concatenated)."""
     first = results[0]
     if len(results) == 1:
         return first
     bad = next((r for r in results if r.status != "ok"), None)
-    steps = StepSamples.concat([r.steps for r in results])
-    timing = {**first.timing, **{k: [r.timing.get(k) for r in results]
-                                 for k in ("setup_s", "loop_s", "bookkeeping_s")},
-              **{k: [e for r in results for e in r.timing.get(k, [])]
-                 for k in ("epoch_s", "epoch_wall_s")}}
-    out = (bad or first).with_(steps=steps, timing=timing,
-                               resources=merge_resources([r.resources for r in results]))
-    if not len(steps):
-        return out
-    return out.with_(metrics=scenario_metrics(steps, timing, row_bytes, first.device))
+    return (bad or first).with_(
+        steps=StepSamples.concat([r.steps for r in results]),
+        timing=replace(first.timing, **concat([r.timing for r in results], PER_REPEAT_TIMING)),
+        resources=Resources(**concat([r.resources for r in results], RESOURCE_FIELDS)))
 
 
-def merge_resources(parts: Sequence[dict]) -> dict:
-    """Peaks are the largest over repeats; CPU use is the median repeat's."""
-    out = dict(parts[0])
-    for key in ("peak_rss_mib", "main_peak_rss_mib", "max_worker_processes"):
-        values = [p[key] for p in parts if p.get(key) is not None]
-        if values:
-            out[key] = max(values)
-    busy = sorted(p["cpu_cores_busy"] for p in parts if p.get("cpu_cores_busy") is not None)
-    if busy:
-        out["cpu_cores_busy"] = busy[len(busy) // 2]
-    return out
+PER_REPEAT_TIMING = ("setup_s", "loop_s", "bookkeeping_s", "epoch_s", "epoch_wall_s")
+RESOURCE_FIELDS = tuple(f.name for f in fields(Resources))
+
+
+def concat(parts: Sequence[object], names: Sequence[str]) -> dict[str, tuple]:
+    """Each named tuple field of `parts`, joined in order."""
+    return {n: tuple(v for p in parts for v in getattr(p, n)) for n in names}
 
 
 def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progress = silent,
                  position: tuple[int, int] = (0, 1)) -> ScenarioResult:
     """Every repeat of `s`, each in a fresh process; `position` is (done, total) for progress."""
+    skip = rank_skip(s)
+    if skip:
+        return base_result(s, "skipped", skip)
     results = []
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
@@ -139,7 +155,7 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
             break
-    return merge(results, batch_row_bytes(len(prepared.source.roles.features)))
+    return merge(results)
 
 
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],

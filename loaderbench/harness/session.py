@@ -35,6 +35,7 @@ class RunRequest:
     check_values: bool = True
     calibrate: bool = True
     resume: bool = False
+    nproc_per_node: int | None = None
     #: Role options from the command line (label, id, numeric, ...), over the suite's [data].
     roles: tuple[tuple[str, Any], ...] = ()
 
@@ -50,7 +51,8 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
         get_loader(name)
     suite = suites.load(request.suite)
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
-                 "check_values": None if request.check_values else False}
+                 "check_values": None if request.check_values else False,
+                 "nproc_per_node": request.nproc_per_node}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
     runner.validate(chosen)
     return suite, tuple(runner.resolve_devices(chosen))

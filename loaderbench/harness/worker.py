@@ -9,6 +9,7 @@ class count; RESULT receives a ScenarioResult as JSON (written atomically).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
@@ -30,8 +31,8 @@ from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
 from loaderbench.loaders.extras import unusable
+from loaderbench.results.records import Resources, Timing
 from loaderbench.results.schema import ScenarioResult, StepSamples
-from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.preprocess import Preprocessor
@@ -71,8 +72,9 @@ SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyar
                   "sklearn.impute", "sklearn.preprocessing")
 
 
-def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
-    """Run the job's scenario once; every failure becomes a `failed` result, never a crash."""
+def execute(job: Job, clock: Clock = time.perf_counter, ranks: Any = None) -> ScenarioResult:
+    """Run the job's scenario once; every failure becomes a `failed` result, never a crash.
+    `ranks` (a harness.ranks.RankContext) makes this process one rank of several."""
     s = job.scenario
     status = devices.probe(s.device)
     if not status.available:
@@ -84,24 +86,41 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     if absent:
         return base_result(s, "skipped", absent)
     try:
-        return measure(job, clock)
+        return measure(job, clock, ranks)
     except UsageError as err:
         return base_result(s, "failed", str(err))
     except Exception as err:
         detail = traceback.format_exc(limit=8)
-        return base_result(s, "failed", f"{type(err).__name__}: {err}",
-                           timing={"traceback": detail})
+        return base_result(s, "failed", f"{type(err).__name__}: {err}", traceback=detail)
 
 
-def build_loader(job: Job) -> tuple[Loader, Checker]:
+def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     s = job.scenario
     source = DataSource.from_dict(job.source)
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
-    loader = cls(LoaderContext(source, pre, s.device, s.seed), options)
-    checker = Checker(source, pre, cls.covers_dataset, loader.allowed_missing(), s.check_values)
-    return loader, checker
+    rank, world = (ranks.rank, ranks.world_size) if ranks else (0, 1)
+    loader = cls(LoaderContext(source, pre, s.device, s.seed, rank, world), options)
+    if ranks is None or world == 1:
+        return loader, Checker(source, pre, cls.covers_dataset, loader.allowed_missing(),
+                               s.check_values)
+    return loader, rank_checker(loader, ranks, s.check_values)
+
+
+def rank_checker(loader: Loader, ranks: Any, check_values: bool) -> Checker:
+    """The checks of one rank, judged over all ranks at the end (rank_checks.py)."""
+    from loaderbench.harness.rank_checks import RankChecker
+    from loaderbench.loaders.distributed import padding
+
+    ctx, opt = loader.context, loader.options
+    map_style = hasattr(opt, "set_epoch")
+    pad, dropped = padding(ctx.source.rows, ctx.world_size,
+                           bool(getattr(opt, "drop_last", False))) if map_style else (0, 0)
+    return RankChecker(ctx.source, ctx.preprocessor, type(loader).covers_dataset,
+                       loader.allowed_missing() * ctx.world_size, check_values,
+                       shuffles=loader.shuffles(), padding=pad, dropped=dropped,
+                       group=ranks.group)
 
 
 @dataclass
@@ -125,9 +144,13 @@ class Timed:
         timed_move, timed_train = events.wrap(probe, train) if events else (probe, train)
         return cls(timed_move, timed_train, probe, events)
 
-    def record(self) -> dict[str, Any]:
-        return {"pinned_batches": self.probe.pinned if self.probe else None,
-                "device_timer": self.events.method if self.events else "none"}
+    @property
+    def pinned(self) -> bool | None:
+        return self.probe.pinned if self.probe else None
+
+    @property
+    def device_timer(self) -> str:
+        return self.events.method if self.events else "none"
 
     def columns(self, steps: StepSamples) -> StepSamples:
         if self.events is None:
@@ -136,13 +159,13 @@ class Timed:
                        compute_dev_s=tuple(self.events.compute_s))
 
 
-def measure(job: Job, clock: Clock) -> ScenarioResult:
+def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     import torch
 
     s = job.scenario
     for module in SHARED_IMPORTS:
         importlib.import_module(module)
-    loader, checker = build_loader(job)
+    loader, checker = build_loader(job, ranks)
     monitor = ResourceMonitor()
     t = clock()
     loader.setup()
@@ -153,27 +176,30 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed,
                       regression=checker.source.target.task == "regression")
+    if ranks is not None:
+        train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
-        outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
+        with ranks.joined(train) if ranks is not None else contextlib.nullcontext():
+            outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()
-    timing = {"setup_s": setup_s, "epoch_s": outcome.epoch_s, "epoch_wall_s": outcome.epoch_wall_s,
-              "bookkeeping_s": outcome.bookkeeping_s, "loop_s": outcome.loop_s,
-              **move.record(), **timed.record(), "clock": CLOCK_NAME, "loop": s.loop,
-              "sync": devices.probe(s.device).sync_method}
+    clocks = {"sync": devices.probe(s.device).sync_method, "device_timer": timed.device_timer}
     if s.loop == "overlapped":
-        timing.update(overlap_record(s.device))
-    steps = timed.columns(outcome.steps)
-    row_bytes = batch_row_bytes(checker.preprocessor.n_features)
-    return base_result(s, "failed" if failure else "ok", failure or "", steps=steps,
-                       metrics=scenario_metrics(steps, timing, row_bytes, s.device),
-                       checks=checks, timing=timing, resources=resources)
+        clocks.update(overlap_record(s.device))
+    timing = Timing(setup_s=(setup_s,), loop_s=(outcome.loop_s,),
+                    bookkeeping_s=(outcome.bookkeeping_s,), epoch_s=tuple(outcome.epoch_s),
+                    epoch_wall_s=tuple(outcome.epoch_wall_s), clock=CLOCK_NAME, loop=s.loop,
+                    **clocks)
+    return base_result(s, "failed" if failure else "ok", failure or "",
+                       steps=timed.columns(outcome.steps), transfer=move.record(timed.pinned),
+                       timing=timing, checks=checks, resources=resources,
+                       row_bytes=batch_row_bytes(checker.preprocessor.n_features))
 
 
 def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, timed: Timed,
-          clock: Clock) -> tuple[LoopOutcome, dict[str, Any]]:
+          clock: Clock) -> tuple[LoopOutcome, Resources]:
     """The step loop, with the checks and the resource monitor between steps."""
     s = job.scenario
     collect = timed.events.collect if timed.events else None
@@ -193,14 +219,14 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
     if streams is not None and streams.cuda:
         outcome.steps = replace(outcome.steps, transfer_dev_s=tuple(streams.transfer_dev_s),
                                 compute_dev_s=tuple(streams.compute_dev_s))
-    return outcome, monitor.summary()
+    return outcome, Resources(**{k: (v,) for k, v in monitor.summary().items()})
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     job = Job.from_dict(json.loads(Path(args[0]).read_text()))
     result = execute(job)
-    write_atomic(Path(args[1]), dumps(result.to_dict()))
+    write_atomic(Path(args[1]), dumps(result.to_dict(metrics=False)))
     return 0
 
 

@@ -17,4 +17,4 @@ pytestmark = pytest.mark.gpu
 def test_own_data_on_cuda(name, table, label, contexts):  # noqa: F811 - the fixture
     checks = checks_on_cuda(name, {**table, "batch_size": 32}, contexts[label])
     if loaders.get(name).covers_dataset:
-        assert checks["coverage"] == "exact"
+        assert checks.coverage == "exact"

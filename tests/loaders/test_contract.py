@@ -134,13 +134,13 @@ def test_loader_contract(name, table, request):
     checker, _orders = run_epochs(name, table, context, EPOCHS.get(name, 2))
     checks, failure = checker.verdict()
     assert failure is None, failure
-    assert checks["values"].startswith("ok")
+    assert checks.values == "ok"
     if loaders.get(name).covers_dataset:
-        assert checks["coverage"] == "exact"
-        assert checks["duplicates"] == 0
-        assert all(e["missing"] <= checks["allowed_missing"] for e in checks["epochs"])
+        assert checks.coverage == "exact"
+        assert checks.duplicates == 0
+        assert all(e.missing <= checks.allowed_missing for e in checks.epochs)
         if not table.get("drop_last"):
-            assert checks["missing"] == 0
+            assert checks.missing == 0
 
 
 def test_shuffle_changes_the_order_between_epochs(tiny_context):

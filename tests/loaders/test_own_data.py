@@ -14,6 +14,7 @@ from loaderbench import loaders
 from loaderbench.errors import UsageError
 from loaderbench.loaders.base import LoaderContext
 from loaderbench.loaders.extras import missing
+from loaderbench.results.records import Checks
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.roles import RoleRequest
 from loaderbench.scenarios.source import open_data
@@ -75,7 +76,7 @@ def context_for(root, **roles) -> LoaderContext:
     return LoaderContext(source, Preprocessor.fit(source, sample_rows=100), "cpu", seed=0)
 
 
-def assert_passes(name: str, context: LoaderContext) -> dict | None:
+def assert_passes(name: str, context: LoaderContext) -> Checks | None:
     """The loader's checks pass on this data; a loader reading the stored columns itself
     (`plain_only`) refuses data that needs the normalisation, with a clear error."""
     table = ONE_EACH.get(name, {"batch_size": 32})
@@ -87,9 +88,9 @@ def assert_passes(name: str, context: LoaderContext) -> dict | None:
     checker, _ = run_epochs(name, table, context, epochs)
     checks, failure = checker.verdict()
     assert failure is None, failure
-    assert checks["values"].startswith("ok")
+    assert checks.values == "ok"
     if loaders.get(name).covers_dataset:
-        assert checks["coverage"] == "exact" and checks["missing"] == 0
+        assert checks.coverage == "exact" and checks.missing == 0
     return checks
 
 
@@ -140,7 +141,7 @@ def test_dropped_null_labels_are_not_missing(name, tmp_path_factory):
     context = context_for(root, label="y_int", drop_null_labels=True)
     assert context.source.kept_rows == 4 * (ROWS_PER_FILE - 5)
     checks = assert_passes(name, context)
-    assert checks["epochs"][0]["rows_seen"] == 4 * (ROWS_PER_FILE - 5)
+    assert checks.epochs[0].rows_seen == 4 * (ROWS_PER_FILE - 5)
 
 
 @pytest.mark.parametrize("name", ["vectorized", "arrow-native", "gpu-preprocess",
