@@ -140,3 +140,38 @@ def loader_colours(loaders: Iterable[str]) -> dict[str, str]:
         taken.add(slot)
         out[name] = PALETTE[slot]
     return out
+
+
+def tables_html(run: RunView) -> list[tuple[str, list[str]]]:
+    """The run's comparison and details tables as HTML, each with its footnote lines."""
+    from loaderbench.results.details import render_details
+    from loaderbench.results.tables import render
+
+    out = []
+    for text in (render(run.record, "html"), render_details(run.record, "html")):
+        table, _, notes = text.partition("</table>")
+        out.append((table + "</table>", [n for n in notes.splitlines() if n.strip()]))
+    return out
+
+
+def checks_failed(run: RunView) -> list[str]:
+    """Scenarios whose checks or run failed, with the reason, for the report's warnings."""
+    return [f"{e.name} [{e.device}]: {e.status} - {e.reason or e.checks}" for e in run.entries
+            if e.status == "failed"]
+
+
+def table_text(run: RunView, fmt_name: str = "github") -> str:
+    """The run's comparison table and its footnotes, as `report` prints them."""
+    from loaderbench.results.tables import render
+
+    return render(run.record, fmt_name)
+
+
+def gate_outcome(baseline: RunView, current: RunView, threshold: float,
+                 statistic: str = "mean") -> tuple[str, int, list[tuple[str, str]]]:
+    """The gate's table, its exit code, and each scenario's (`name [device]`, verdict)."""
+    from loaderbench.results import gate
+
+    verdicts = gate.gate(baseline.record, current.record, threshold, statistic)
+    rows = [(f"{v.name} [{v.device}]", v.verdict) for v in verdicts]
+    return gate.render(verdicts, "github", threshold, statistic), gate.exit_code(verdicts), rows

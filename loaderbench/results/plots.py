@@ -138,6 +138,35 @@ def scaling(run: RunView, axis: str, curves: Sequence[Series],
     return fig
 
 
+MACHINE_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
+
+
+def compare_figure(runs: Sequence[RunView], values: Sequence[Mapping[Any, float]],
+                   keys: Sequence[Any], loaders: Mapping[Any, str], xlabel: str) -> Any:
+    """Grouped horizontal bars: a group per scenario, a bar per machine (run), log scale;
+    tick labels take their loader's colour."""
+    fig = figure_class()(figsize=(10, 1.8 + ROW_INCH * len(keys) * max(1, len(runs)) * 0.6),
+                         layout="constrained")
+    ax = fig.subplots()
+    height = 0.8 / max(len(runs), 1)
+    for i, (run, value) in enumerate(zip(runs, values, strict=True)):
+        ys = [k_i + (i - (len(runs) - 1) / 2) * height for k_i in range(len(keys))]
+        ax.barh(ys, [value.get(k, 0.0) for k in keys], height=height, label=run.label,
+                color=MACHINE_COLOURS[i % len(MACHINE_COLOURS)])
+    ax.set_yticks(range(len(keys)), [" ".join(p for p in k if p) for k in keys], fontsize=7)
+    colours = loader_colours(loaders.values())
+    for tick, k in zip(ax.get_yticklabels(), keys, strict=True):
+        tick.set_color(colours[loaders[k]])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", which="both", alpha=0.3)
+    ax.legend(title="machine (run)", fontsize=8, loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncol=min(len(runs), 4), frameon=False)
+    fig.suptitle("Compare: " + " vs ".join(r.label for r in runs), fontsize=11)
+    return fig
+
+
 def run_figures(run: RunView, colours: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Every plot of one run, by file stem."""
     colours = colours or loader_colours(e.loader for e in run.entries)
