@@ -128,13 +128,21 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#7b4173", "#000000")
 
 
+# The shipped loaders' own slots, so each keeps its colour in every report; other loaders
+# (entry points) get a slot from their name, the next free one on a clash.
+SLOTS = {"vectorized": 0, "sharded": 1, "arrow-native": 2, "rowwise": 3, "batched-map": 4,
+         "tensor-dataset": 5, "manual-slice": 6, "synthetic": 7, "gpu-preprocess": 8,
+         "rowwise-map": 9}
+
+
 def loader_colours(loaders: Iterable[str]) -> dict[str, str]:
-    """A colour per loader, the same in every plot of a report: each loader's preferred slot
-    comes from its name (stable across reports), the next free one on a clash."""
-    out: dict[str, str] = {}
-    taken: set[int] = set()
-    for name in sorted(set(loaders)):
-        slot = zlib.crc32(name.encode()) % len(PALETTE)
+    """A colour per loader, the same in every plot of a report and across reports for the
+    shipped loaders."""
+    names = sorted(set(loaders))
+    out = {name: PALETTE[SLOTS[name]] for name in names if name in SLOTS}
+    taken = {SLOTS[name] for name in out}
+    for name in (n for n in names if n not in SLOTS):
+        slot = len(SLOTS) + zlib.crc32(name.encode()) % (len(PALETTE) - len(SLOTS))
         while slot in taken and len(taken) < len(PALETTE):
             slot = (slot + 1) % len(PALETTE)
         taken.add(slot)

@@ -21,7 +21,7 @@ from loaderbench.errors import UsageError
 from loaderbench.results.access import RunView, checks_failed, loader_colours, tables_html
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; }
 h1 { font-size: 1.5em; } h2 { border-bottom: 2px solid #ccc; padding-bottom: .2em; }
 table { border-collapse: collapse; font-size: 12px; margin: .5em 0; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; white-space: nowrap; }
@@ -30,6 +30,17 @@ th { background: #f3f3f3; } .scroll { overflow-x: auto; }
 img { max-width: 100%; border: 1px solid #eee; margin: .5em 0; }
 dl.env { display: grid; grid-template-columns: max-content auto; gap: 0 1em; font-size: 13px; }
 dt { font-weight: 600; }
+"""
+# Once the page has loaded, the body records how many images decoded and which did not: what
+# a headless-browser test reads back with --dump-dom (no network, no external script).
+CHECK_SCRIPT = """
+window.addEventListener('load', () => {
+  const images = Array.from(document.images);
+  const broken = images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt);
+  document.body.dataset.images = String(images.length);
+  document.body.dataset.broken = broken.join(',');
+  document.body.dataset.rendered = 'yes';
+});
 """
 
 
@@ -83,16 +94,16 @@ def run_section(run: RunView, images: Mapping[str, bytes] | None) -> str:
     parts = [f"<section><h2>{esc(run.label)}</h2>",
              f"<p>suite <code>{esc(run.suite)}</code>, created {esc(run.created)}, file "
              f"<code>{esc(run.path)}</code></p>",
-             "<h3>Comparison</h3>", f"<div class='scroll'>{table}</div>", notes_list(table_notes),
-             "<h3>Details</h3>", f"<div class='scroll'>{details}</div>",
-             notes_list(details_notes)]
+             "<h3>Comparison</h3>", f"<div class='scroll'>{table}</div>"]
     if failed:
         parts += ["<h3 class='warn'>Failed</h3>", notes_list(failed, "warn")]
-    parts.append(scenario_index(run))
     parts.append(plot_block(images) if images is not None else
                  "<p class='notes'>plots omitted: matplotlib is not installed "
                  "(pip install 'loaderbench[plots]')</p>")
-    parts += [env_block(run), calibration_block(run), "</section>"]
+    parts += ["<h3>Notes and warnings</h3>", notes_list(table_notes),
+              "<h3>Details</h3>", f"<div class='scroll'>{details}</div>",
+              notes_list(details_notes), scenario_index(run), env_block(run),
+              calibration_block(run), "</section>"]
     return "\n".join(parts)
 
 
@@ -117,7 +128,8 @@ def document(runs: Sequence[RunView]) -> str:
     sections = [run_section(r, images[i] if images is not None else None)
                 for i, r in enumerate(runs)]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
+            f"<title>{esc(title)}</title><style>{STYLE}</style>"
+            f"<script>{CHECK_SCRIPT}</script></head><body>"
             f"<h1>{esc(title)}</h1><p class='notes'>written {stamp}; self-contained (no "
             "network access needed)</p>" + "\n".join(sections) + "</body></html>\n")
 

@@ -127,9 +127,9 @@ def figure(runs: Sequence[RunView], by: str, loader: str | None) -> Any:
     loaders = {key(e, by): e.loader for r in runs for e in r.entries}
     if loader:
         _, values, _ = relative(runs, loader, by)
-        label = f"samples/s over the fastest `{loader}` scenario on the same device and machine"
+        label = f"× the fastest `{loader}` scenario in the same run (line: 1×)"
     else:
         values = [{key(e, by): e.samples_per_s for e in r.entries if e.ok and e.samples_per_s}
                   for r in runs]
         label = "samples/s (rows per second)"
-    return compare_figure(runs, values, keys, loaders, label + " (log scale)")
+    return compare_figure(runs, values, keys, loaders, label + " (log scale)", bool(loader))

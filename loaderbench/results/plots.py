@@ -142,7 +142,8 @@ MACHINE_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#9378
 
 
 def compare_figure(runs: Sequence[RunView], values: Sequence[Mapping[Any, float]],
-                   keys: Sequence[Any], loaders: Mapping[Any, str], xlabel: str) -> Any:
+                   keys: Sequence[Any], loaders: Mapping[Any, str], xlabel: str,
+                   reference: bool = False) -> Any:
     """Grouped horizontal bars: a group per scenario, a bar per machine (run), log scale;
     tick labels take their loader's colour."""
     fig = figure_class()(figsize=(10, 1.8 + ROW_INCH * len(keys) * max(1, len(runs)) * 0.6),
@@ -160,6 +161,8 @@ def compare_figure(runs: Sequence[RunView], values: Sequence[Mapping[Any, float]
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
+    if reference:
+        ax.axvline(1.0, color="black", linewidth=1)
     ax.grid(axis="x", which="both", alpha=0.3)
     ax.legend(title="machine (run)", fontsize=8, loc="lower center",
               bbox_to_anchor=(0.5, 1.0), ncol=min(len(runs), 4), frameon=False)
