@@ -21,6 +21,7 @@ from loaderbench.results.tables import fmt
 INSTALL = "pip install 'loaderbench[plots]'"
 SPLIT_COLOURS = {"data wait": "#d62728", "transfer": "#ff7f0e", "compute": "#1f77b4"}
 ROW_INCH = 0.28
+LOG_ABOVE = 30  # a scaling plot's y axis turns logarithmic when its rates span more
 
 
 def figure_class() -> Any:
@@ -43,13 +44,19 @@ def _bars(ax: Any, entries: Sequence[Entry], colours: Mapping[str, str]) -> None
     errs = [[0.0, 0.0] if e.samples_ci is None else
             [max(0.0, (e.samples_per_s or 0) - e.samples_ci[0]),
              max(0.0, e.samples_ci[1] - (e.samples_per_s or 0))] for e in entries]
-    ax.barh(ys, rates, color=[colours[e.loader] for e in entries],
-            xerr=list(zip(*errs, strict=True)) if errs else None, capsize=2, ecolor="black")
+    bars = ax.barh(ys, rates, color=[colours[e.loader] for e in entries],
+                   xerr=list(zip(*errs, strict=True)) if errs else None, capsize=2,
+                   ecolor="black")
+    for bar, e in zip(bars, entries, strict=True):
+        if not e.ok:  # a failed check: its rate is shown, struck through with hatching
+            bar.set_hatch("xx")
+            bar.set_edgecolor("black")
     ax.set_yticks(ys, [e.name for e in entries], fontsize=7)
     ax.invert_yaxis()
     ax.set_xscale("log")
     for y, e in zip(ys, entries, strict=True):
-        text = f"{e.samples_per_s:,.0f}" if e.samples_per_s else e.status.upper()
+        text = f"{e.samples_per_s:,.0f}" if e.samples_per_s else ""
+        text = text if e.ok else f"{text} {e.status.upper()}".strip()
         end = e.samples_ci[1] if e.samples_ci else e.samples_per_s
         ax.annotate(text, (end or 1.0, y), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=6)
@@ -71,7 +78,8 @@ def throughput(run: RunView, colours: Mapping[str, str]) -> Any:
     rows = sum(len(g) for g in groups)
     fig = figure_class()(figsize=(10, 1.8 + ROW_INCH * rows + 0.5 * len(groups)),
                          layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+    legend_share = 0.8 / fig.get_figheight()  # the loader legend's inches below the plot
+    fig.get_layout_engine().set(rect=(0, legend_share, 1, 1 - legend_share))
     axes = fig.subplots(len(groups), 1, squeeze=False,
                         height_ratios=[max(len(g), 1) for g in groups])[:, 0]
     for ax, device, group in zip(axes, devices, groups, strict=True):
@@ -129,8 +137,17 @@ def scaling(run: RunView, axis: str, curves: Sequence[Series],
         ax.fill_between(xs, lows, highs, color=colours[s.loader], alpha=0.15)
     ax.set_xlabel(axis)
     ax.set_ylabel("samples/s (rows per second)")
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.0f}")
+    if all(p.x.is_integer() for s in curves for p in s.points):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    rates = [p.samples_per_s for s in curves for p in s.points if p.samples_per_s > 0]
+    if rates and max(rates) > LOG_ABOVE * min(rates):
+        ax.set_yscale("log")
+        ax.set_ylabel("samples/s (rows per second, log scale)")
+    else:
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.0f}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     fig.suptitle(_title(run, f"Scaling with {axis}"), fontsize=11)
