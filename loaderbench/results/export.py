@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import statistics
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from loaderbench.results.access import Entry, RunView
@@ -95,32 +95,41 @@ def _half_width(low: float, high: float) -> str:
     return f"± {fmt((high - low) / 2)}"
 
 
-def github_bigger(run: RunView) -> list[dict[str, Any]]:
-    """customBiggerIsBetter: samples/s with the interval as its range."""
+def _samples(e: Entry) -> tuple[float | None, tuple[float, float] | None]:
+    return e.samples_per_s, e.samples_ci
+
+
+def _step_ms(e: Entry) -> tuple[float | None, tuple[float, float] | None]:
+    """Mean ms per step, and the steps/s interval turned into ms."""
+    ci = e.steps_ci
+    return e.step_ms_mean, (1e3 / ci[1], 1e3 / ci[0]) if ci and ci[0] > 0 else None
+
+
+def github_list(run: RunView, unit: str, measure: Callable[[Entry], tuple[float | None,
+                tuple[float, float] | None]]) -> list[dict[str, Any]]:
+    """github-action-benchmark's custom list: one item per ok scenario, `range` the half-width
+    of its 95% interval."""
     out = []
     for e in run.entries:
-        if not (e.ok and e.samples_per_s):
+        value, ci = measure(e)
+        if not (e.ok and value):
             continue
-        item = {"name": f"{e.name} [{e.device}]", "unit": "samples/s", "value": e.samples_per_s,
+        item = {"name": f"{e.name} [{e.device}]", "unit": unit, "value": value,
                 "extra": f"loader {e.loader}; {e.checks}"}
-        if e.samples_ci:
-            item["range"] = _half_width(*e.samples_ci)
+        if ci:
+            item["range"] = _half_width(*ci)
         out.append(item)
     return out
+
+
+def github_bigger(run: RunView) -> list[dict[str, Any]]:
+    """customBiggerIsBetter: samples/s."""
+    return github_list(run, "samples/s", _samples)
 
 
 def github_smaller(run: RunView) -> list[dict[str, Any]]:
-    """customSmallerIsBetter: mean ms per step, the steps/s interval turned into ms."""
-    out = []
-    for e in run.entries:
-        if not (e.ok and e.step_ms_mean):
-            continue
-        item = {"name": f"{e.name} [{e.device}]", "unit": "ms/step", "value": e.step_ms_mean,
-                "extra": f"loader {e.loader}; {e.checks}"}
-        if e.steps_ci and e.steps_ci[0] > 0:
-            item["range"] = _half_width(1e3 / e.steps_ci[1], 1e3 / e.steps_ci[0])
-        out.append(item)
-    return out
+    """customSmallerIsBetter: mean ms per step."""
+    return github_list(run, "ms/step", _step_ms)
 
 
 FORMATS = {"pytest-benchmark": pytest_benchmark, "github-action-benchmark": github_bigger,
