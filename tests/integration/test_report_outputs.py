@@ -95,3 +95,12 @@ def test_export_gate_needs_markdown(runs, capsys):
     assert main(["export", str(runs[0]), "--to", "pytest-benchmark", "--gate",
                  str(runs[1])]) == 2
     assert "--gate goes with --to markdown" in capsys.readouterr().err
+
+
+def test_unwritable_outputs_are_one_line_and_exit_2(runs, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["report", str(runs[0]), "--plots", str(blocker / "plots")]) == 2
+    assert main(["report", str(runs[0]), "--html", str(tmp_path / "no" / "r.html")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "--plots" in err[0] and "--html" in err[1]
