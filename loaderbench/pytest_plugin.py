@@ -33,7 +33,7 @@ class ScenarioRun:
     options: Mapping[str, Any]
     device: str
     rows_per_step: int
-    checks: Mapping[str, Any]
+    checks: Any  # the checks record, as in a result file
 
 
 def _prepare(data: Path | None, dataset: Mapping[str, Any] | None) -> Any:

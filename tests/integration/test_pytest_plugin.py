@@ -22,7 +22,7 @@ import os
 def test_synthetic(loaderbench_scenario):
     run = loaderbench_scenario("synthetic", batch_size=64, steps=12, warmup=2,
                                latency_ms=float(os.environ["LATENCY_MS"]), dataset={dataset})
-    assert run.rows_per_step == 64 and run.checks["contract"] == "ok"
+    assert run.rows_per_step == 64 and run.device == "cpu"
 '''
 
 
