@@ -57,6 +57,9 @@ def add_table_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", help="loader that speedups are relative to")
     p.add_argument("--details", action="store_true",
                    help="a second table: CI, p99, start-up, %% of calibration, memory, CPU")
+    p.add_argument("--scaling", action="store_true",
+                   help="a table of steps/s and data wait against workers/threads, "
+                        "against the synthetic yardstick")
 
 
 def print_tables(run, args: argparse.Namespace) -> None:
@@ -67,6 +70,11 @@ def print_tables(run, args: argparse.Namespace) -> None:
     if args.details:
         print()
         print(render_details(run, args.format))
+    if args.scaling:
+        from loaderbench.results.scaling import render_scaling
+
+        print()
+        print(render_scaling(run, fmt_name=args.format))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

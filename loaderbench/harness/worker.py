@@ -24,6 +24,7 @@ from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
+from loaderbench.harness.overlap import Streams, overlap_record, overlapped
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
@@ -106,12 +107,13 @@ class Timed:
 
     @classmethod
     def build(cls, device: str, move: Callable[[Batch], Batch],
-              train: Callable[[Batch], None]) -> Timed:
-        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part."""
+              train: Callable[[Batch], None], events_around: bool = True) -> Timed:
+        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part
+        (unless the loop times the device itself: the overlapped loop)."""
         if device != "cuda":
             return cls(move, train, None, None)
         probe = transfer_mod.PinProbe(move)
-        events = devices.event_timer(device)
+        events = devices.event_timer(device) if events_around else None
         timed_move, timed_train = events.wrap(probe, train) if events else (probe, train)
         return cls(timed_move, timed_train, probe, events)
 
@@ -142,7 +144,7 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed)
-    timed = Timed.build(s.device, move.function(), train)
+    timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
         outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
@@ -150,8 +152,10 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
     checks, failure = checker.verdict()
     timing = {"setup_s": setup_s, "epoch_s": outcome.epoch_s, "epoch_wall_s": outcome.epoch_wall_s,
               "bookkeeping_s": outcome.bookkeeping_s, "loop_s": outcome.loop_s,
-              **move.record(), **timed.record(), "clock": CLOCK_NAME,
+              **move.record(), **timed.record(), "clock": CLOCK_NAME, "loop": s.loop,
               "sync": devices.probe(s.device).sync_method}
+    if s.loop == "overlapped":
+        timing.update(overlap_record(s.device))
     steps = timed.columns(outcome.steps)
     row_bytes = batch_row_bytes(checker.preprocessor.n_features)
     return base_result(s, "failed" if failure else "ok", failure or "", steps=steps,
@@ -172,10 +176,14 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         check(batch)
         poll()
 
+    streams = Streams.for_device(s.device) if s.loop == "overlapped" else None
     monitor.start()
     outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), timed.transfer,
                        timed.train, devices.synchronizer(s.device), observe, checker.end_epoch,
-                       clock, job.repeat)
+                       clock, job.repeat, overlapped(streams) if streams else None)
+    if streams is not None and streams.cuda:
+        outcome.steps = replace(outcome.steps, transfer_dev_s=tuple(streams.transfer_dev_s),
+                                compute_dev_s=tuple(streams.compute_dev_s))
     return outcome, monitor.summary()
 
 

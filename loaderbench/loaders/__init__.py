@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "synthetic": "loaderbench.loaders.synthetic:SyntheticLoader",
     "gpu-preprocess": "loaderbench.loaders.gpu_preprocess:GpuPreprocessLoader",
     "arrow-native": "loaderbench.loaders.arrow_native:ArrowNativeLoader",
+    "arrow-shm": "loaderbench.loaders.arrow_shm:ArrowShmLoader",
 }
 
 

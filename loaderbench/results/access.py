@@ -132,7 +132,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 # (entry points) get a slot from their name, the next free one on a clash.
 SLOTS = {"vectorized": 0, "sharded": 1, "arrow-native": 2, "rowwise": 3, "batched-map": 4,
          "tensor-dataset": 5, "manual-slice": 6, "synthetic": 7, "gpu-preprocess": 8,
-         "rowwise-map": 9}
+         "rowwise-map": 9, "arrow-shm": 10}
 
 
 def loader_colours(loaders: Iterable[str]) -> dict[str, str]:

@@ -63,6 +63,12 @@ VARIANTS: dict[str, list[dict]] = {
         {"batch_size": 256, "num_workers": 2, "threads": 0},
         {"batch_size": 1024, "pin_memory": True, "buffers": 1},
     ],
+    "arrow-shm": [
+        {"batch_size": 256, "workers": 2},
+        {"batch_size": 100, "workers": 3, "slots": 2, "chunk_rows": 333, "use_threads": False},
+        {"batch_size": 256, "workers": 2, "shuffle": "permutation", "shuffle_files": True},
+        {"batch_size": 300, "workers": 1, "chunk_rows": 128, "threads": 2, "drop_last": True},
+    ],
 }
 
 

@@ -113,3 +113,13 @@ def test_a_loader_reusing_its_buffer_is_counted_right(tiny_source, tiny_pre):
     checker.end_epoch(0, True)
     checks, failure = checker.verdict()
     assert failure is None and checks["duplicates"] == 0 and checks["missing"] == 0
+
+
+def test_duplicates_and_missing_are_counted_per_epoch_with_repeats(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    rows = tiny_source.rows
+    ids = np.concatenate([np.arange(rows - 10), [0, 0, 1]])  # row 0 three times, 1 twice
+    feed(checker, batches_of(tiny_source, tiny_pre, ids))
+    feed(checker, batches_of(tiny_source, tiny_pre, np.arange(rows)), epoch=1)
+    checks, _ = checker.verdict()
+    assert [(e["duplicates"], e["missing"]) for e in checks["epochs"]] == [(3, 10), (0, 0)]
