@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from loaderbench.cli import main as cli  # noqa: E402
-from loaderbench.errors import UsageError  # noqa: E402
 from loaderbench.results.compare import describe_env  # noqa: E402
 from loaderbench.results.store import load  # noqa: E402
 
@@ -55,17 +54,9 @@ def section(title: str, command: list[str], intro: str = "", folder: Path = ROOT
     return f"## {title}\n\n{intro}\n\n`{shown}`\n\n{body}\n"
 
 
-def is_result(path: Path) -> bool:
-    """A loaderbench result file (the folder also holds other JSON, e.g. an env dump)."""
-    try:
-        load(path)
-    except UsageError:
-        return False
-    return True
-
-
 def build(folder: Path, sections: list[tuple[str, list[str], str]]) -> str:
-    files = [f for f in sorted(folder.glob("*.json")) if is_result(f)]
+    files = sorted(f for f in folder.glob("*.json")  # not the bare `loaderbench env` files
+                   if '"schema_version"' in f.read_text())
     header = ["# Reference results", "",
               "Result files from real hardware, committed so that a later run can be compared "
               "(`loaderbench compare`) or gated (`loaderbench gate`) against them. Every table "

@@ -53,7 +53,7 @@ def add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def add_table_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", default="github", help="table format (tabulate's names)")
+    p.add_argument("--format", default="github", help="table format: tabulate's names, or csv")
     p.add_argument("--baseline", help="loader that speedups are relative to")
     p.add_argument("--details", action="store_true",
                    help="a second table: CI, p99, start-up, %% of calibration, memory, CPU")
@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.harness import devices
     from loaderbench.harness.progress import display
     from loaderbench.harness.session import RunRequest, execute
-    from loaderbench.results.tables import check_format
+    from loaderbench.results.formats import check_format
 
     check_format(args.format)
     for name in ("repeats", "steps", "epochs"):

@@ -54,7 +54,7 @@ def compare_outputs(args: argparse.Namespace, labels: list[str], printed: bool =
     """The --normalize table (unless the plain one was printed) and the --plots figure."""
     from loaderbench.results import normalize
     from loaderbench.results.access import open_runs
-    from loaderbench.results.tables import check_format
+    from loaderbench.results.formats import check_format
 
     if not (args.normalize or args.plots):
         return 0

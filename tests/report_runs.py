@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from loaderbench.results.records import Checks, EpochCheck, Timing, Transfer, ValueCheck
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import save
 
 ROW_BYTES = 176
@@ -24,13 +24,13 @@ def scenario(name: str, loader: str, step_s: float, wait_share: float = 0.5,
     compute = tuple(s - w for s, w in zip(step, wait, strict=True))
     steps = StepSamples(wait, (0.0,) * n, compute, (ROWS,) * n, (0,) * n, (0,) * n,
                         (False,) * n, (True,) + (False,) * (n - 1))
-    timing = {"setup_s": 0.1, "epoch_s": [], "loop_s": 1.0, "bookkeeping_s": 0.0,
-              "sync": "none", "clock": "time.perf_counter", "pinning": "n/a on cpu"}
+    timing = Timing(setup_s=(0.1,), loop_s=(1.0,), bookkeeping_s=(0.0,), sync="none",
+                    clock="time.perf_counter")
+    checks = Checks(values=ValueCheck.OK, value_rows=5,
+                    epochs=(EpochCheck(0, False, n * ROWS, 0),))
     return ScenarioResult(name=name, loader=loader, device=device, status="ok",
-                          options=dict(options or {}), steps=steps,
-                          metrics=scenario_metrics(steps, timing, ROW_BYTES, device),
-                          checks={"coverage": "partial epoch", "values": "ok (5 rows)"},
-                          timing=timing)
+                          options=dict(options or {}), steps=steps, row_bytes=ROW_BYTES,
+                          checks=checks, timing=timing, transfer=Transfer())
 
 
 def run(speed: float = 1.0, cpu: str = "Test CPU", cores: int = 2) -> RunResult:

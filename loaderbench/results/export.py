@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from loaderbench.results.access import Entry, RunView
-from loaderbench.results.tables import fmt
+from loaderbench.results.columns import fmt
 
 PYTEST_BENCHMARK_VERSION = "5.1.0"  # the file layout written, readable by pytest-benchmark 4+
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 from loaderbench.errors import UsageError
 from loaderbench.results.access import Entry, RunView
-from loaderbench.results.tables import check_format, fmt
+from loaderbench.results.columns import fmt
+from loaderbench.results.formats import table
 
 Key = tuple[str, str]
 ENV_FIELDS = ("cpu", "cores_logical", "memory_gib", "gpu", "cuda_driver", "os", "python")
@@ -87,14 +86,12 @@ def render(runs: Sequence[RunView], loader: str, fmt_name: str = "github",
         rows.append([k[0], *([k[1]] if by != "name" else []), *cells, *extra])
     headers = ["scenario", *(["device"] if by != "name" else []), *labels,
                *([f"{labels[-1]} / {labels[0]}"] if len(runs) > 1 else [])]
-    text = tabulate(rows, headers=headers, tablefmt=check_format(fmt_name),
-                    disable_numparse=True)
     notes = [f"Nx: samples/s over the fastest `{loader}` scenario on the same device in the "
              "same run; #N: rank by samples/s within that run (1 = fastest)"]
     if len(runs) > 1:
         notes.append(f"{labels[-1]} / {labels[0]}: the machine-to-machine ratio of raw "
                      "samples/s")
-    return "\n".join([text, *notes, *env_differences(runs)])
+    return table(fmt_name, headers, rows, notes=[*notes, *env_differences(runs)])
 
 
 def env_fields(env: Mapping[str, Any]) -> dict[str, str]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from loaderbench.errors import UsageError
 from loaderbench.results.access import Entry, RunView, loader_colours
+from loaderbench.results.columns import fmt
 from loaderbench.results.grids import Series, swept
-from loaderbench.results.tables import fmt
 
 INSTALL = "pip install 'loaderbench[plots]'"
 SPLIT_COLOURS = {"data wait": "#d62728", "transfer": "#ff7f0e", "compute": "#1f77b4"}

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tabulate import tabulate
-
+from loaderbench.results.columns import fmt
+from loaderbench.results.formats import table
 from loaderbench.results.schema import RunResult, ScenarioResult
-from loaderbench.results.tables import fmt
 
 KNOBS = ("workers", "num_workers", "threads")
 YARDSTICK = "synthetic"
@@ -28,11 +27,11 @@ class ScalingRow:
     device: str
     knob: str
     value: int | None
-    steps_per_s: float
-    rows_per_s: float
+    steps_per_s: float | None
+    rows_per_s: float | None
     wall_rows_per_s: float | None
     of_yardstick: float | None
-    data_wait: float
+    data_wait: float | None
     gpu_busy: float | None
     cores_busy: float | None
     checks_share: float | None
@@ -42,8 +41,7 @@ class ScalingRow:
 
 
 def loop_of(result: ScenarioResult) -> str:
-    return str((result.scenario or {}).get("loop") or (result.timing or {}).get("loop")
-               or "attributed")
+    return str(result.scenario.get("loop") or result.timing.loop)
 
 
 def knob_of(result: ScenarioResult) -> tuple[str, int | None]:
@@ -61,7 +59,7 @@ def yardsticks(run: RunResult) -> dict[tuple[str, str], float]:
     for r in run.scenarios:
         if r.loader == YARDSTICK and r.status == "ok":
             key = (r.device, loop_of(r))
-            best[key] = max(best.get(key, 0.0), r.metrics["steps_per_s"])
+            best[key] = max(best.get(key, 0.0), r.metrics.steps_per_s or 0.0)
     return best
 
 
@@ -77,7 +75,7 @@ def gpu_busy(result: ScenarioResult) -> float | None:
 def wall_rate(result: ScenarioResult) -> float | None:
     """Rows over the loop's wall time, checks and start-up included: with step none, a loader
     whose workers fill batches while the checks run looks faster by its steps alone."""
-    loop_s = (result.timing or {}).get("loop_s")
+    loop_s = sum(result.timing.loop_s)
     return sum(result.steps.rows) / loop_s if loop_s else None
 
 
@@ -92,12 +90,11 @@ def scaling_rows(run: RunResult, loaders: Sequence[str] | None = None) -> list[S
         knob, value = knob_of(r)
         yard = best.get((r.device, loop_of(r)))
         m = r.metrics
-        rows.append(ScalingRow(r.loader, loop_of(r), r.device, knob, value, m["steps_per_s"],
-                               m["samples_per_s"], wall_rate(r),
-                               m["steps_per_s"] / yard if yard else None,
-                               m["data_wait_fraction"], gpu_busy(r),
-                               (r.resources or {}).get("cpu_cores_busy"),
-                               m.get("bookkeeping_fraction"),
+        rows.append(ScalingRow(r.loader, loop_of(r), r.device, knob, value, m.steps_per_s,
+                               m.samples_per_s, wall_rate(r),
+                               m.steps_per_s / yard if yard and m.steps_per_s else None,
+                               m.data_wait_fraction, gpu_busy(r), r.resources.cores_busy,
+                               m.bookkeeping_fraction,
                                _ratio(wall_rate(r), scan), _ratio(wall_rate(r), dict_scan),
                                r.name))
     return sorted(rows, key=lambda x: (x.device, x.loop, x.loader, x.knob, x.value or 0))
@@ -128,4 +125,4 @@ def render_scaling(run: RunResult, loaders: Sequence[str] | None = None,
              "timed steps; wall rows/s: rows over the loop's wall time, checks and start-up "
              "included; % scan: wall rows/s over the run's raw Parquet scans (strings, "
              "dictionaries)")
-    return tabulate(body, headers, tablefmt=fmt_name, disable_numparse=True) + "\n" + notes
+    return table(fmt_name, headers, body, notes=[notes])

@@ -38,6 +38,6 @@ def test_overlapped_loop_keeps_values_and_coverage(name, table, tiny_context):
         loader.close()
     checks, failure = checker.verdict()
     assert failure is None, failure
-    assert checks["coverage"] == "exact" and checks["values"].startswith("ok")
+    assert checks.coverage == "exact" and checks.values == "ok"
     assert len(streams.compute_dev_s) == len(outcome.steps) > 0
     assert all(t > 0 for t in streams.transfer_dev_s)

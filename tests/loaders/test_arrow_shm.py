@@ -42,7 +42,7 @@ def test_an_abandoned_epoch_is_skipped_and_the_next_is_whole(tiny_context):
         loader.close()
     checks, failure = checker.verdict()
     assert failure is None, failure
-    assert checks["coverage"] == "exact" and checks["values"].startswith("ok")
+    assert checks.coverage == "exact" and checks.values == "ok"
 
 
 def test_a_batch_stays_valid_until_the_next_is_asked_for(tiny_context):
