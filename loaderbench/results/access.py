@@ -98,17 +98,16 @@ def _step_times(s: ScenarioResult) -> tuple[float, ...]:
 
 
 def entry(s: ScenarioResult) -> Entry:
-    m = s.metrics or {}
-    low, high = _float(m.get("steps_per_s_ci_low")), _float(m.get("steps_per_s_ci_high"))
-    unstable = (m.get("unstable_reason") or "spread") if m.get("unstable") else None
-    return Entry(name=s.name, loader=s.loader, device=s.device, status=s.status,
+    m = s.metrics  # a metrics.Metrics record, derived from the raw steps on first use
+    low, high = _float(m.steps_per_s_ci_low), _float(m.steps_per_s_ci_high)
+    unstable = (m.unstable_reason or "spread") if m.unstable else None
+    return Entry(name=s.name, loader=s.loader, device=s.device, status=str(s.status),
                  reason=s.reason, options=dict(s.options),
-                 samples_per_s=_float(m.get("samples_per_s")),
-                 steps_per_s=_float(m.get("steps_per_s")),
+                 samples_per_s=_float(m.samples_per_s), steps_per_s=_float(m.steps_per_s),
                  steps_ci=(low, high) if low is not None and high is not None else None,
-                 wait_fraction=_float(m.get("data_wait_fraction")),
-                 transfer_fraction=_float(m.get("transfer_fraction")),
-                 step_ms_p50=_float(m.get("step_ms_p50")), checks=checks_cell(s),
+                 wait_fraction=_float(m.data_wait_fraction),
+                 transfer_fraction=_float(m.transfer_fraction),
+                 step_ms_p50=_float(m.step_ms_p50), checks=checks_cell(s),
                  unstable=unstable, step_times_s=_step_times(s))
 
 
