@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from loaderbench.cli_outputs import add_compare_outputs, add_export, add_report_outputs, cmd_export
 from loaderbench.errors import UsageError
 
 
@@ -146,13 +147,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from loaderbench.cli_outputs import report_outputs
     from loaderbench.results.store import load
 
-    print_tables(load(args.file), args)
-    return 0
+    for i, path in enumerate(args.files):
+        if len(args.files) > 1:
+            print(f"{'' if i == 0 else chr(10)}# {path}")
+        print_tables(load(path), args)
+    return report_outputs(args)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from loaderbench.cli_outputs import compare_outputs
     from loaderbench.results.compare import compare
     from loaderbench.results.store import load
 
@@ -160,8 +166,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     labels = args.labels or [f.stem for f in args.files]
     if len(labels) != len(runs):
         raise UsageError(f"--labels gives {len(labels)} names for {len(runs)} files")
+    if args.normalize:
+        return compare_outputs(args, labels)
     print(compare(runs, labels, args.metric, args.format, args.by))
-    return 0
+    return compare_outputs(args, labels, printed=True)
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
@@ -190,6 +198,7 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--metric", default="samples_per_s")
     c.add_argument("--by", default="name+device", help="match scenarios by name+device or name")
     c.add_argument("--format", default="github")
+    add_compare_outputs(c)
     g = sub.add_parser("gate", help="exit 1 if CURRENT is slower than BASELINE (2: cannot "
                        "compare)", parents=[common()])
     g.add_argument("baseline", type=Path)
@@ -269,8 +278,9 @@ def parser() -> argparse.ArgumentParser:
     add_run(sub)
     r = sub.add_parser("report", help="print the table of a saved result file",
                        parents=[common()])
-    r.add_argument("file", type=Path)
+    r.add_argument("files", type=Path, nargs="+", metavar="FILE")
     add_table_options(r)
+    add_report_outputs(r)
     add_compare_gate(sub)
     sub.add_parser("list", help="list loaders and shipped suites", parents=[common()])
     add_data(sub)
@@ -279,12 +289,14 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("path", help="a folder of Parquet files, a .parquet file or a quoted glob")
     add_role_options(i)
     sub.add_parser("env", help="print this machine's fingerprint", parents=[common()])
+    add_export(sub, common())
     return p
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run, "report": cmd_report, "compare": cmd_compare, "gate": cmd_gate,
     "list": cmd_list, "data": cmd_data, "env": cmd_env, "inspect": cmd_inspect,
+    "export": cmd_export,
 }
 
 
