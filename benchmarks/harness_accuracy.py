@@ -255,7 +255,7 @@ def cuda_parts(prepared: Prepared, step: str, rows: int):
                  options={"batch_size": rows, "pin_memory": True,
                           "steps_per_epoch": 10 * (CUDA_STEPS + CUDA_WARMUP)})
     loader, checker = worker.build_loader(worker.Job(
-        scenario=s, repeat=0, data_root=str(prepared.source.root),
+        scenario=s, repeat=0, source=prepared.source.to_dict(),
         preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes))
     loader.setup()
     move = transfer.plan("cuda", "auto", loader.pins_memory(), None).function()

@@ -12,7 +12,8 @@ ceiling, so "fast" has a yardstick.
 
     python -m loaderbench.harness.calibration REQUEST.json REPLY.json
 
-REQUEST is {"data_root", "batch_bytes": [...], "devices": [...]} (see harness.protocol).
+REQUEST is {"source": DataSource.to_dict(), "batch_bytes": [...], "devices": [...]} (see
+harness.protocol).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from collections.abc import Callable
 import numpy as np
 
 from loaderbench.harness.protocol import child_main
-from loaderbench.scenarios.dataset import DataSource, batch_row_bytes, open_data
+from loaderbench.scenarios.dataset import batch_row_bytes
+from loaderbench.scenarios.source import DataSource
 
 COPY_BYTES = 256 * 2**20
 LARGE_TRANSFER = 64 * 2**20
@@ -54,7 +56,7 @@ def scan_rows_per_s(source: DataSource, dictionary: bool) -> float:
     fmt = ds.ParquetFileFormat(read_options={"dictionary_columns": list(
         source.roles.categorical)}) if dictionary else "parquet"
     data = ds.dataset(list(map(str, source.files)), format=fmt)
-    columns = list(source.roles.needed)
+    columns = list(source.roles.scan)
     seconds = best_of(lambda: data.to_table(columns=columns, use_threads=True), repeats=3)
     return source.rows / seconds
 
@@ -134,7 +136,7 @@ def calibrate(source: DataSource, batch_bytes: list[int], device_names: list[str
 
 def answer(request: dict) -> dict:
     sizes = [int(b) for b in request["batch_bytes"]]
-    return calibrate(open_data(request["data_root"]), sizes, list(request["devices"]))
+    return calibrate(DataSource.from_dict(request["source"]), sizes, list(request["devices"]))
 
 
 def main(argv: list[str] | None = None) -> int:

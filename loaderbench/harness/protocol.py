@@ -36,25 +36,25 @@ LOG_TAIL_CHARS = 4000
 @dataclass(frozen=True)
 class Job:
     """One repeat of a scenario, as the worker receives it: the scenario (options resolved in
-    full), the data folder, the fitted preprocessing, the class count and the version of
+    full), the resolved data source, the fitted preprocessing, the class count and the version of
     loaderbench that planned it."""
 
     scenario: Scenario
     repeat: int
-    data_root: str
+    source: dict[str, Any]  # DataSource.to_dict(): files, roles and label coding, resolved
     preprocessor: str
     n_classes: int
     tool_version: str = loaderbench.__version__
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario.to_dict(), "repeat": self.repeat,
-                "data_root": self.data_root, "preprocessor": self.preprocessor,
+                "source": self.source, "preprocessor": self.preprocessor,
                 "n_classes": self.n_classes, "tool_version": self.tool_version}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Job:
         return cls(scenario=Scenario(**d["scenario"]), repeat=d["repeat"],
-                   data_root=d["data_root"], preprocessor=d["preprocessor"],
+                   source=d["source"], preprocessor=d["preprocessor"],
                    n_classes=d["n_classes"], tool_version=d["tool_version"])
 
 

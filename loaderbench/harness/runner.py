@@ -100,7 +100,7 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
         progress(f"{s.name} [{s.device}]{note}", *position)
-        job = Job(scenario=s, repeat=repeat, data_root=str(prepared.source.root),
+        job = Job(scenario=s, repeat=repeat, source=prepared.source.to_dict(),
                   preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes)
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
@@ -110,7 +110,7 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
 
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],
               workdir: Path) -> dict:
-    request = {"data_root": str(prepared.source.root), "batch_bytes": batch_bytes,
+    request = {"source": prepared.source.to_dict(), "batch_bytes": batch_bytes,
                "devices": device_names}
     reply = call_child(CALIBRATION, request, timeout=CALIBRATION_TIMEOUT_S, workdir=workdir,
                        label="calibration")

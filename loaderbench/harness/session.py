@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loaderbench.harness import runner
 from loaderbench.harness.planning import resolve
-from loaderbench.harness.prepare import prepare
+from loaderbench.harness.prepare import Prepared, prepare
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.loaders import get as get_loader
 from loaderbench.results.schema import RunResult
@@ -25,7 +27,7 @@ class RunRequest:
     loaders: tuple[str, ...] | None = None
     devices: tuple[str, ...] | None = None
     out: Path | None = None
-    data: Path | None = None
+    data: Path | str | None = None  # a folder, a file or a glob; None: the suite's
     repeats: int | None = None
     steps: int | None = None
     epochs: int | None = None
@@ -33,6 +35,8 @@ class RunRequest:
     calibrate: bool = True
     resume: bool = False
     nproc_per_node: int | None = None
+    #: Role options from the command line (label, id, numeric, ...), over the suite's [data].
+    roles: tuple[tuple[str, Any], ...] = ()
 
 
 def default_out(suite_name: str) -> Path:
@@ -52,11 +56,17 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
     return suite, resolve(chosen)
 
 
-def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:
+def execute(request: RunRequest, progress: Progress | None = None,
+            announce: Callable[[Prepared], None] | None = None) -> tuple[RunResult, Path]:
+    """Plan, prepare the data (`announce` is told what was prepared, before any timing),
+    calibrate, run every scenario and save."""
     suite, scenarios = plan(request)
     out = request.out or default_out(request.suite)
     check_writable(out)
-    prepared = prepare(suite.dataset, request.data, progress or silent)
+    roles = suite.roles.override(**dict(request.roles))
+    prepared = prepare(suite.dataset, request.data or suite.data, progress or silent, roles)
+    if announce is not None:
+        announce(prepared)
     run = runner.new_run(suite.name, prepared)
     calibrate = request.calibrate
     if request.resume and out.exists():

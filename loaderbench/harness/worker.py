@@ -31,8 +31,9 @@ from loaderbench.loaders._support.extras import unusable
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
 from loaderbench.results.records import Resources, Timing
 from loaderbench.results.schema import ScenarioResult, StepSamples
-from loaderbench.scenarios.dataset import batch_row_bytes, open_data
+from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.source import DataSource
 from loaderbench.steps import build as build_step
 from loaderbench.steps.base import StepContext
 
@@ -67,7 +68,7 @@ def execute(job: Job, clock: Clock = time.perf_counter, ranks: Any = None) -> Sc
 
 def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     s = job.scenario
-    source = open_data(job.data_root)
+    source = DataSource.from_dict(job.source)
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
@@ -147,7 +148,8 @@ def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
                              pin_option=bool(getattr(loader.options, "pin_memory", False)),
                              on_device=loader.yields_on_device)
     train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
-                                           torch.device(s.device), s.seed))
+                                           torch.device(s.device), s.seed,
+                                           regression=checker.source.target.task == "regression"))
     if ranks is not None:
         train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")

@@ -97,8 +97,10 @@ from loaderbench.loaders._support.arrow_columns import (
 from loaderbench.loaders._support.chunks import Chunk
 from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
 from loaderbench.loaders._support.workers import SharedEpoch, shutdown
-from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions, torch_dtype
 from loaderbench.loaders.options import option
+from loaderbench.scenarios.rows import scan_fragments
+from loaderbench.scenarios.source import DataSource
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -128,8 +130,9 @@ class Pieces:
     """The data as row-group fragments (the unit of ordering and sharding), built
     lazily in whichever process reads them: fragments keep their parsed footers."""
 
-    def __init__(self, files: Sequence[str], plan: FeaturePlan) -> None:
-        self.files = tuple(files)
+    def __init__(self, source: DataSource, plan: FeaturePlan) -> None:
+        self.source = source
+        self.files = tuple(str(f) for f in source.files)
         self.plan = plan
         self._fragments: list | None = None
 
@@ -140,8 +143,9 @@ class Pieces:
     def format(self):
         import pyarrow.dataset as ds
 
-        return ds.ParquetFileFormat(read_options={"dictionary_columns": list(
-            self.plan.categorical)})
+        partition = self.source.roles.partition
+        return ds.ParquetFileFormat(read_options={"dictionary_columns": [
+            c for c in self.plan.categorical if c not in partition]})
 
     @property
     def fragments(self) -> list:
@@ -158,16 +162,9 @@ class Pieces:
 
     def scan(self, picked: Sequence[int], options: ArrowNativeOptions) -> Iterator:
         """Record batches of the picked fragments in order; PyArrow reads ahead on its threads."""
-        import pyarrow.dataset as ds
-        import pyarrow.fs as pafs
-
         fragments = [self.fragments[i] for i in picked]
-        if not fragments:
-            return iter(())
-        data = ds.FileSystemDataset(fragments, fragments[0].physical_schema, self.format,
-                                    pafs.LocalFileSystem())
-        return data.to_batches(columns=self.plan.columns, batch_size=options.chunk_rows,
-                               use_threads=options.use_threads)
+        return scan_fragments(self.source, fragments, self.format, options.chunk_rows,
+                              options.use_threads)
 
 
 def rows_rng(options: ArrowNativeOptions, seed: int, epoch: int,
@@ -238,7 +235,8 @@ class WorkerShards(IterableDataset):
         order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
         if self.source is None:
             self.source = ChunkSource(self.pieces, opt)
-        ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0)
+        ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0,
+                         target=torch_dtype(self.pieces.plan.target))
         return fill_batches(self.source(order), ring, opt.drop_last,
                             rows_rng(opt, self.seed, epoch, worker))
 
@@ -254,10 +252,10 @@ class ArrowNativeLoader(Loader):
         self.loader: DataLoader | None = None
 
     def setup(self) -> None:
-        roles = self.context.source.roles
-        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, roles.row_id,
-                                             roles.label)
-        self.pieces = Pieces([str(f) for f in self.context.source.files], plan)
+        source = self.context.source
+        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, source.roles.row_id,
+                                             source.roles.label, source.target.dtype)
+        self.pieces = Pieces(source, plan)
         opt = self.options
         if opt.num_workers:
             self.shards = WorkerShards(self.pieces, opt, self.context.seed)
@@ -265,7 +263,8 @@ class ArrowNativeLoader(Loader):
                                      persistent_workers=True, pin_memory=self.pins_memory())
             return
         self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
-        self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory())
+        self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory(),
+                              torch_dtype(source.target.dtype))
         self.batch_lifetime = opt.buffers - 1
         self.source = ChunkSource(self.pieces, opt)
 

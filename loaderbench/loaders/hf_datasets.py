@@ -48,6 +48,7 @@ from loaderbench.loaders._support.dataloader import (
 )
 from loaderbench.loaders.base import Batch, LoaderContext
 from loaderbench.loaders.options import option
+from loaderbench.scenarios.rows import plain_strings, read_all
 
 Format = Literal["numpy", "torch", "pandas"]
 
@@ -108,9 +109,12 @@ class HfDatasetsLoader(DataLoaderLoader):
         datasets = quiet_datasets()
         source = self.context.source
         self.cache = tempfile.TemporaryDirectory(prefix="loaderbench-hf-")
-        self.table = datasets.Dataset.from_parquet([str(f) for f in source.files],
-                                                   columns=list(source.roles.needed),
-                                                   cache_dir=self.cache.name)
+        if source.plain:
+            self.table = datasets.Dataset.from_parquet([str(f) for f in source.files],
+                                                       columns=list(source.roles.needed),
+                                                       cache_dir=self.cache.name)
+        else:  # ids, targets and categoricals as every loader sees them (rows.py)
+            self.table = datasets.Dataset(plain_strings(read_all(source)))
         self.iterable: Any = None
         build = self._iterable_loader if self.options.mode == "iterable" else self._map_loader
         self.loader = build()

@@ -28,6 +28,7 @@ from loaderbench.loaders._support.chunks import Chunk, rebatch
 from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.scenarios.preprocess import FittedState
+from loaderbench.scenarios.source import plain_only
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class PolarsLoader(Loader):
     extra = "peers"
 
     def setup(self) -> None:
+        plain_only(self.context.source, self.name)
         self.exprs = feature_exprs(self.context.preprocessor.state)
 
     def file_chunk(self, path: Path, rng: np.random.Generator) -> Chunk:

@@ -19,12 +19,14 @@ from loaderbench.loaders.base import Batch
 
 @dataclass(frozen=True)
 class StepContext:
-    """What a step is built from: the batch's shape, the class count, the device, the seed."""
+    """What a step is built from: the batch's shape, the class count, the device, the seed,
+    and whether the target is a regression value rather than a class."""
 
     n_features: int
     n_classes: int
     device: torch.device
     seed: int = 0
+    regression: bool = False  # a float32 target: one output and an MSE loss (mlp)
 
 
 class TrainingStep(abc.ABC):

@@ -1,4 +1,5 @@
-"""mlp — a seed-like MLP: forward, cross-entropy loss, backward, Adam step, on the device."""
+"""mlp — a seed-like MLP: forward, cross-entropy loss (MSE for a regression target), backward,
+Adam step, on the device."""
 
 from __future__ import annotations
 
@@ -25,13 +26,15 @@ class MLPStep(TrainingStep):
         layers: list[nn.Module] = []
         for a, b in itertools.pairwise(sizes):
             layers += [nn.Linear(a, b), nn.ReLU()]
-        self.model = nn.Sequential(*layers, nn.Linear(sizes[-1], context.n_classes))
-        self.model = self.model.to(context.device)
-        self.loss = nn.CrossEntropyLoss()
+        outputs = 1 if context.regression else context.n_classes
+        self.model = nn.Sequential(*layers, nn.Linear(sizes[-1], outputs)).to(context.device)
+        self.loss = nn.MSELoss() if context.regression else nn.CrossEntropyLoss()
+        self.regression = context.regression
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
 
     def __call__(self, batch: Batch) -> None:
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss(self.model(batch.features), batch.target)
+        out = self.model(batch.features)
+        loss = self.loss(out.squeeze(1) if self.regression else out, batch.target)
         loss.backward()
         self.optimizer.step()

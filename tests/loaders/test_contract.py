@@ -12,7 +12,7 @@ import torch
 from loaderbench import loaders
 from loaderbench.harness.checks import Checker, contract_error
 from loaderbench.loaders._support.extras import missing
-from loaderbench.loaders.base import Batch
+from loaderbench.loaders.base import Batch, torch_dtype
 from tests.conftest import make_loader
 
 # Option tables to test per loader; a loader not listed here is tested with DEFAULT.
@@ -119,7 +119,8 @@ def run_epochs(name, table, context, epochs=2):
             seen = []
             held = Lifetime(loader.batch_lifetime)
             for batch in loader.epoch(epoch):
-                assert contract_error(batch, context.preprocessor.n_features) is None
+                assert contract_error(batch, context.preprocessor.n_features,
+                                      torch_dtype(context.source.target.dtype)) is None
                 assert batch.rows <= table.get("batch_size", 4096)
                 held.add(batch)
                 checker.observe(batch)

@@ -30,5 +30,5 @@ def test_a_child_that_never_answers_is_killed_at_its_timeout(tmp_path):
 
 def test_a_job_survives_the_trip_with_its_resolved_options():
     job = Job(scenario=Scenario(name="s", loader="arrow-native", options={"threads": 2}),
-              repeat=1, data_root="/d", preprocessor="/p.json", n_classes=4)
+              repeat=1, source={"root": "/d"}, preprocessor="/p.json", n_classes=4)
     assert Job.from_dict(job.to_dict()) == job

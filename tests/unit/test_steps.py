@@ -65,3 +65,23 @@ def test_an_unknown_step_exits_2_before_anything_runs(tmp_path, capsys):
     assert main(["run", "--quiet", "--suite", str(suite), "--out", str(out)]) == 2
     assert "unknown training step 'gpu'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def batch(target: torch.Tensor) -> Batch:
+    return Batch(torch.randn(len(target), 5), target, torch.arange(len(target)))
+
+
+def test_mlp_regression_head_learns_a_float_target():
+    step = steps.build("mlp", StepContext(5, 1, torch.device("cpu"), regression=True))
+    assert step.model[-1].out_features == 1
+    b = batch(torch.full((32,), 3.0))
+    before = step.loss(step.model(b.features).squeeze(1), b.target).item()
+    for _ in range(20):
+        step(b)
+    assert step.loss(step.model(b.features).squeeze(1), b.target).item() < before
+
+
+def test_mlp_classification_head_has_one_output_per_class():
+    step = steps.build("mlp", StepContext(5, 7, torch.device("cpu")))
+    assert step.model[-1].out_features == 7
+    step(batch(torch.randint(0, 7, (16,))))
