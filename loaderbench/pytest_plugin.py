@@ -70,8 +70,7 @@ def _steps(job: Any, loader: Any, checker: Any
                              on_device=loader.yields_on_device).function()
     train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
                                            torch.device(s.device), s.seed))
-    sync = devices.synchronizer(s.device)
-    at = [0]
+    sync, at = devices.synchronizer(s.device), [0]
     batches = _epochs(loader, checker.end_epoch, at)
     last: list[Any] = []
 
