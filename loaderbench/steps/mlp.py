@@ -1,5 +1,7 @@
-"""mlp — a seed-like MLP: forward, cross-entropy loss (MSE for a regression target), backward,
-Adam step, on the device."""
+"""mlp — a seed-like MLP trained on the device: forward, loss, backward, Adam step.
+
+The loss is cross-entropy over the classes, or MSE on one output for a regression target.
+"""
 
 from __future__ import annotations
 
