@@ -116,13 +116,14 @@ class Loader(abc.ABC):
         """The batches of epoch `index`; each epoch should cover every row once."""
 
     def allowed_missing(self) -> int:
-        """Rows an epoch may leave out by design: with a `drop_last` option, the final
-        partial batch, or one per worker (of each rank) where each cuts its own stream."""
+        """Rows this process's epoch may leave out by design: with a `drop_last` option, the
+        final partial batch, or one per worker where each cuts its own stream. In a multi-rank
+        run this is per rank (the cross-rank check multiplies it by the world size)."""
         if not getattr(self.options, "drop_last", False):
             return 0
         streams = 1
-        if self.batches_per_worker:  # each worker of each rank
-            streams = max(1, getattr(self.options, "num_workers", 0)) * self.context.world_size
+        if self.batches_per_worker:  # each worker cuts its own stream
+            streams = max(1, getattr(self.options, "num_workers", 0))
         return streams * (self.options.batch_size - 1)
 
     def pins_memory(self) -> bool:
