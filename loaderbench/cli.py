@@ -48,6 +48,10 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 if any scenario failed")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
+    p.add_argument("--force", action="store_true",
+                   help="replace the earlier result file at --out (never any other file)")
+    p.add_argument("--yes", action="store_true",
+                   help="start a run of more scenario processes than the limit (100)")
     add_table_options(p)
 
 
@@ -81,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(args.suite, args.loaders,
                          tuple(devices.parse_list(args.device)) if args.device else None,
                          args.out, args.data, args.repeats, args.steps, args.epochs,
-                         not args.no_check, not args.no_calibrate, args.resume)
+                         not args.no_check, not args.no_calibrate, args.resume, args.force,
+                         args.yes)
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
@@ -223,14 +228,21 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from loaderbench.signals import Terminated, interrupts
+
     args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with interrupts():
+            return COMMANDS[args.command](args)
     except UsageError as err:
         if args.debug:
             raise
         print(f"loaderbench: error: {err}", file=sys.stderr)
         return 2
+    except Terminated as stop:
+        print(f"loaderbench: stopped by {stop.name}; finished scenarios are in the result file",
+              file=sys.stderr)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print("loaderbench: interrupted; finished scenarios are in the result file",
               file=sys.stderr)

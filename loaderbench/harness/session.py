@@ -7,17 +7,23 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaderbench.harness import runner
+from loaderbench.errors import UsageError
+from loaderbench.harness import resume, runner
 from loaderbench.harness.prepare import prepare
-from loaderbench.harness.progress import Progress, silent
+from loaderbench.harness.progress import Progress, note, silent
 from loaderbench.loaders import get as get_loader
+from loaderbench.results import outfile
 from loaderbench.results.schema import RunResult
-from loaderbench.results.store import check_writable, load
+from loaderbench.results.store import load
 from loaderbench.scenarios import suite as suites
 from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 DEFAULT_OUT_DIR = Path("loaderbench-results")
+# A run of more scenario processes than this needs --yes (README, "Safety").
+GRID_LIMIT = 100
+# A rough cost of one scenario process (start-up, setup, 50 steps) for the estimate.
+PROCESS_ESTIMATE_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class RunRequest:
     check_values: bool = True
     calibrate: bool = True
     resume: bool = False
+    force: bool = False
+    yes: bool = False
 
 
 def default_out(suite_name: str) -> Path:
@@ -59,23 +67,42 @@ def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
 
 
 def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:
+    progress = progress or silent
+    if request.resume and request.force:
+        raise UsageError("--resume and --force exclude each other: continue the file or "
+                         "replace it")
     suite, scenarios = plan(request)
-    out = request.out or default_out(request.suite)
-    check_writable(out)
-    prepared = prepare(suite.dataset, request.data, progress or silent)
-    run = runner.new_run(suite.name, prepared)
-    calibrate = request.calibrate
-    if request.resume and out.exists():
-        run, scenarios = resumed(out, scenarios)
-        calibrate = calibrate and not run.calibration
-    sizes = batch_bytes(scenarios, len(prepared.source.roles.features)) if scenarios else []
-    run = runner.run_all(run, scenarios, prepared, out, progress or silent,
-                         sizes if calibrate else None)
+    out = request.out or outfile.numbered(default_out(request.suite))
+    with outfile.claim(out, request.resume, request.force) as existing:
+        previous = load(out) if existing and request.resume else None
+        if previous is not None:
+            scenarios = resume.remaining(previous, scenarios, str(out))
+        announce(scenarios, request.yes)
+        prepared = prepare(suite.dataset, request.data, progress)
+        run = runner.new_run(suite.name, prepared)
+        calibrate = request.calibrate
+        if previous is not None:
+            resume.check_compatible(previous, run, str(out))
+            run, calibrate = previous, calibrate and not previous.calibration
+        sizes = batch_bytes(scenarios, len(prepared.source.roles.features)) if scenarios else []
+        run = runner.run_all(run, scenarios, prepared, out, progress,
+                             sizes if calibrate else None)
     return run, out
 
 
-def resumed(out: Path, scenarios: tuple[Scenario, ...]) -> tuple[RunResult, tuple[Scenario, ...]]:
-    """Continue an interrupted run: keep its finished scenarios, run only the rest."""
-    run = load(out)
-    done = {(s.name, s.device) for s in run.scenarios}
-    return run, tuple(s for s in scenarios if (s.name, s.device) not in done)
+def duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def announce(scenarios: tuple[Scenario, ...], yes: bool) -> None:
+    """Say how big the run is before it starts; a grid above GRID_LIMIT processes needs --yes."""
+    processes = sum(s.repeats for s in scenarios)
+    size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "
+            f"{duration(processes * PROCESS_ESTIMATE_S)} at ~{PROCESS_ESTIMATE_S:g} s a process "
+            "(longer with epochs or slow loaders)")
+    if processes > GRID_LIMIT and not yes:
+        raise UsageError(f"this run has {size}; above {GRID_LIMIT} processes pass --yes to "
+                         "start it, or narrow it with --loaders, --device or a smaller suite")
+    note(f"running {size}")

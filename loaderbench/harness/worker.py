@@ -179,8 +179,19 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
     return outcome, monitor.summary()
 
 
+def die_with_parent() -> None:
+    """On Linux, end this process if the run that started it is killed (even with -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if argv is None:
+        die_with_parent()
     job = Job.from_dict(json.loads(Path(args[0]).read_text()))
     result = execute(job)
     write_atomic(Path(args[1]), dumps(result.to_dict()))

@@ -28,11 +28,20 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(_finite(data), sort_keys=True, allow_nan=False, separators=(",", ":"))
 
 
+def file_mode() -> int:
+    """0666 less the process's umask: what open() would give a new file (0644 usually)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over."""
+    """Write to a temporary file in the same folder, flush it to disk, then rename over.
+    The file gets the mode a plain open() would give it (mkstemp's is 0600)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.write("\n")
@@ -45,7 +54,14 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def save(run: RunResult, path: Path) -> None:
-    write_atomic(path, dumps(run.to_dict()))
+    """Write the run; an OSError (disk full, folder gone) is one line naming the file, which
+    keeps what it held before (the scenarios saved so far)."""
+    try:
+        write_atomic(path, dumps(run.to_dict()))
+    except OSError as err:
+        raise UsageError(f"cannot save results to {path} ({err.strerror or err}); the file "
+                         "keeps the scenarios saved before: free space or fix the folder, then "
+                         "run again with --resume") from None
 
 
 def load(path: Path | str) -> RunResult:
@@ -67,19 +83,3 @@ def load(path: Path | str) -> RunResult:
         return RunResult.from_dict(data)
     except (TypeError, ValueError, KeyError) as err:
         raise UsageError(f"{path} is a damaged result file ({err})") from None
-
-
-def check_writable(path: Path) -> None:
-    """Fail before any work when the result file could not be written."""
-    folder = Path(path).parent
-    if path.is_dir():
-        raise UsageError(f"--out {path} is a folder; give a file name such as {path}/run.json")
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"cannot create folder {folder} for --out: a file of that name exists")
-    if not folder.exists():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise UsageError(f"cannot create folder {folder} for --out ({err.strerror})") from None
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot write to {folder}: choose another --out")
