@@ -85,6 +85,13 @@ class DatasetSpec:
         if unknown:
             raise UsageError(f"unknown dataset option(s) {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(known))}")
+        for f in dataclasses.fields(cls):
+            value = table.get(f.name, f.default)
+            kinds = (int,) if isinstance(f.default, int) else (int, float)
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise UsageError(f"dataset {f.name} must be a "
+                                 f"{'whole number' if kinds == (int,) else 'number'}, got "
+                                 f"{value!r}; fix [dataset] in the suite")
         return cls(**table)
 
 

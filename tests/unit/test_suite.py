@@ -73,9 +73,9 @@ def test_epochs_override_clears_steps():
 
 
 def test_bad_step_and_device():
-    with pytest.raises(UsageError, match="unknown training step"):
+    with pytest.raises(UsageError, match="step must be mlp, none"):
         parse('[[scenario]]\nloader = "a"\nstep = "gpu"\n')
-    with pytest.raises(UsageError, match="unknown device"):
+    with pytest.raises(UsageError, match="device must be one of"):
         parse('[[scenario]]\nloader = "a"\ndevice = "tpu"\n')
 
 
