@@ -172,14 +172,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset, open_data
+    from loaderbench.harness.prepare import generated
+    from loaderbench.scenarios.dataset import DatasetSpec
 
     table = {k: v for k, v in vars(args).items() if k in DatasetSpec.__dataclass_fields__
              and v is not None}
-    spec = DatasetSpec(**table)
-    path = ensure_dataset(spec, args.root)
-    source = open_data(path)
-    print(path)
+    source = generated(DatasetSpec(**table), args.root)
+    print(source.root)
     print(f"{source.rows:,} rows in {len(source.files)} files; {len(source.roles.numeric)} "
           f"numeric, {len(source.roles.categorical)} categorical features", file=sys.stderr)
     return 0

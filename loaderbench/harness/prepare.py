@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaderbench.harness.progress import Progress, silent
+from loaderbench.errors import UsageError
+from loaderbench.harness.progress import Progress, note, silent
 from loaderbench.scenarios.dataset import (
     DatasetSpec,
     DataSource,
@@ -20,6 +23,7 @@ from loaderbench.scenarios.dataset import (
     open_data,
 )
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.validate import check_folder
 
 FIT_SAMPLE_ROWS = 50_000
 
@@ -33,7 +37,8 @@ class Prepared:
 
     def describe(self) -> dict:
         out = self.source.describe()
-        out.update({"n_classes": self.n_classes, "preprocessor": str(self.preprocessor_path)})
+        out.update({"n_classes": self.n_classes, "preprocessor": str(self.preprocessor_path),
+                    "fingerprint": self.preprocessor_path.stem})
         if self.generated is not None:
             out.update({"spec": self.generated.__dict__.copy(), "key": self.generated.key()})
         return out
@@ -48,11 +53,49 @@ def fingerprint(source: DataSource) -> str:
 def fitted(source: DataSource, progress: Progress = silent) -> Path:
     """The cached fit for `source`, fitting it first if needed."""
     path = cache_root() / "preprocessors" / f"{fingerprint(source)}.json"
-    if not path.exists():
-        progress(f"fitting the preprocessing on {FIT_SAMPLE_ROWS:,} rows", 0, 0)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not usable_fit(path, source):
+        note(f"the cached preprocessing {path} is damaged or stale; fitting it again")
+    elif path.exists():
+        return path
+    progress(f"fitting the preprocessing on {FIT_SAMPLE_ROWS:,} rows", 0, 0)
+    check_folder(path.parent, "the preprocessing cache")
+    try:
         Preprocessor.fit(source, FIT_SAMPLE_ROWS).save(path)
+    except OSError as err:
+        raise UsageError(f"cannot write the preprocessing cache {path} ({err.strerror}); "
+                         "point LOADERBENCH_CACHE at a writable folder") from None
     return path
+
+
+def usable_fit(path: Path, source: DataSource) -> bool:
+    """Whether the cached fit loads and covers the source's feature columns."""
+    try:
+        state = Preprocessor.load(path).state
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    sizes = {len(state.numeric), len(state.impute), len(state.mean), len(state.scale)}
+    return (state.numeric, state.categorical) == (source.roles.numeric,
+                                                  source.roles.categorical) \
+        and len(sizes) == 1 and set(state.vocab) == set(state.categorical)
+
+
+def generated(spec: DatasetSpec, root: Path | None = None,
+              on_file: Callable[[int, int], None] | None = None) -> DataSource:
+    """The generated dataset of `spec`; a cached copy that is damaged or lacks files (a file
+    deleted, one truncated) is generated again, with a note."""
+    path = ensure_dataset(spec, root, on_file)
+    try:
+        source = open_data(path)
+        problem = "" if (source.rows, len(source.files)) == (spec.rows, spec.files) else \
+            f"{source.rows:,} rows in {len(source.files)} files instead of {spec.rows:,} in " \
+            f"{spec.files}"
+    except UsageError as err:
+        problem = str(err)
+    if not problem:
+        return source
+    note(f"the cached dataset {path} is incomplete ({problem}); generating it again")
+    shutil.rmtree(path)
+    return open_data(ensure_dataset(spec, root, on_file))
 
 
 def count_classes(source: DataSource) -> int:
@@ -70,14 +113,12 @@ def prepare(spec: DatasetSpec, data_dir: Path | None = None,
     if data_dir is not None:
         progress(f"checking {data_dir}", 0, 0)
         source = open_data(data_dir, validate_ids=True)
-        generated = None
     else:
         def on_file(done: int, total: int) -> None:
             progress(f"generating the dataset ({spec.rows:,} rows)", done, total)
 
         progress("looking for the dataset", 0, 0)
-        source = open_data(ensure_dataset(spec, on_file=on_file))
-        generated = spec
+        source = generated(spec, on_file=on_file)
     path = fitted(source, progress)
     progress("counting classes", 0, 0)
-    return Prepared(source, path, count_classes(source), generated)
+    return Prepared(source, path, count_classes(source), None if data_dir else spec)

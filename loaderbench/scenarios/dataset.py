@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from loaderbench.errors import UsageError
+from loaderbench.scenarios import validate
 
 GENERATOR_VERSION = 1
 MARKER = "_loaderbench.json"
@@ -143,6 +144,9 @@ def cache_root() -> Path:
     """Where generated datasets live: $LOADERBENCH_CACHE, else the XDG cache folder."""
     env = os.environ.get("LOADERBENCH_CACHE")
     if env:
+        if Path(env).exists() and not Path(env).is_dir():
+            raise UsageError(f"LOADERBENCH_CACHE={env} is a file, not a folder; point it at a "
+                             "folder or unset it")
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "loaderbench"
@@ -155,7 +159,7 @@ def ensure_dataset(spec: DatasetSpec, root: Path | None = None,
     target = (root or cache_root() / "datasets") / spec.key()
     if (target / MARKER).exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    validate.check_folder(target.parent, "data --root" if root else "the dataset cache")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -270,8 +274,6 @@ def list_parquet(root: Path) -> tuple[Path, ...]:
 
 def open_data(root: Path | str, validate_ids: bool = False) -> DataSource:
     """Open a folder of Parquet files; a clear UsageError when it cannot serve the workload."""
-    import pyarrow.parquet as pq
-
     root = Path(root)
     if not root.is_dir():
         raise UsageError(f"data folder {root} does not exist; generate one with "
@@ -279,15 +281,18 @@ def open_data(root: Path | str, validate_ids: bool = False) -> DataSource:
     files = list_parquet(root)
     if not files:
         raise UsageError(f"data folder {root} holds no .parquet files")
-    schema = pq.read_schema(files[0])
+    schema = validate.read_schema(files[0])
     roles = infer_roles(schema.names, str(files[0]))
     file_rows = []
     for file in files:
-        meta = pq.read_metadata(file)
+        meta = validate.read_metadata(file)
         _check_columns(meta.schema.to_arrow_schema().names, roles, file)
+        validate.check_types(meta.schema.to_arrow_schema(), roles, file, schema, files[0])
         file_rows.append(meta.num_rows)
+    validate.check_rows(sum(file_rows), root)
     source = DataSource(root, files, roles, sum(file_rows), tuple(file_rows))
     if validate_ids:
+        validate.check_contents(files, roles)
         check_row_ids(source)
     return source
 
@@ -316,7 +321,8 @@ def check_row_ids(source: DataSource) -> None:
 
     ids = np.concatenate([pq.read_table(f, columns=[source.roles.row_id]).column(0)
                           .to_numpy() for f in source.files])
-    counts = np.bincount(ids, minlength=source.rows) if ids.min() >= 0 else None
+    inside = ids.min() >= 0 and ids.max() < source.rows
+    counts = np.bincount(ids, minlength=source.rows) if inside else None
     if counts is None or len(counts) != source.rows or counts.max() != 1:
         raise UsageError(f"{source.root}: column row_id must hold each of 0..{source.rows - 1} "
                          "exactly once; renumber the rows before benchmarking")
