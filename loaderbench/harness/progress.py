@@ -20,7 +20,7 @@ SHOW_AFTER_S = 2.0
 
 def note(text: str) -> None:
     """A line the user should see whatever the display (stderr, so tables stay clean)."""
-    print(f"loaderbench: {text}", file=sys.stderr, flush=True)
+    print(f"loaderbench: note: {text}", file=sys.stderr, flush=True)
 
 
 def silent(label: str, done: int, total: int) -> None:

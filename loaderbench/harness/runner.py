@@ -91,7 +91,9 @@ def run_job(job: Job, workdir: Path) -> ScenarioResult:
         why = f"timed out after {job.scenario.timeout_s:g} s (raise timeout_s in the suite)"
     else:
         tail = " | ".join(done.log.strip().splitlines()[-3:])
-        why = f"worker process exited with code {done.returncode}: {tail}"
+        how = (f"was killed by {signal.Signals(-done.returncode).name}" if done.returncode < 0
+               else f"exited with code {done.returncode}")
+        why = f"worker process {how}: {tail}" if tail else f"worker process {how}"
     return base_result(job.scenario, "failed", why)
 
 

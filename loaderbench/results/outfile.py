@@ -47,8 +47,8 @@ def check_existing(path: Path, resume: bool, force: bool) -> bool:
     """Refuse what must not be touched; True when `path` holds a result to reuse or replace."""
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
-        return False
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # the folder's own problems are named by prove_writable
     except OSError as err:
         raise UsageError(f"cannot inspect --out {path} ({err.strerror}); choose another --out") \
             from None
