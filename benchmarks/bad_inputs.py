@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bad_input_cases import GOOD_SUITE, Case, Scratch, write_data  # noqa: E402
-from bad_input_list import CASES  # noqa: E402
-from faults import FAULTS  # noqa: E402
+from bad_input_cases import GOOD_SUITE, Case, Scratch, write_data
+from bad_input_list import CASES
+from faults import FAULTS
 
-from loaderbench.cli import main  # noqa: E402
+from loaderbench.cli import main
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ process and of a DataLoader worker, two runs on one --out, a full disk. Each sta
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-
 from bad_input_cases import Scratch
 
 LONG_SUITE = """[suite]
