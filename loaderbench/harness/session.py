@@ -77,13 +77,14 @@ def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunR
         previous = load(out) if existing and request.resume else None
         if previous is not None:
             scenarios = resume.remaining(previous, scenarios, str(out))
-        announce(scenarios, request.yes)
+        size = announce(scenarios, request.yes)
         prepared = prepare(suite.dataset, request.data, progress)
         run = runner.new_run(suite.name, prepared)
         calibrate = request.calibrate
         if previous is not None:
             resume.check_compatible(previous, run, str(out))
             run, calibrate = previous, calibrate and not previous.calibration
+        note(f"running {size}")
         sizes = batch_bytes(scenarios, len(prepared.source.roles.features)) if scenarios else []
         run = runner.run_all(run, scenarios, prepared, out, progress,
                              sizes if calibrate else None)
@@ -96,8 +97,8 @@ def duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def announce(scenarios: tuple[Scenario, ...], yes: bool) -> None:
-    """Say how big the run is before it starts; a grid above GRID_LIMIT processes needs --yes."""
+def announce(scenarios: tuple[Scenario, ...], yes: bool) -> str:
+    """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes."""
     processes = sum(s.repeats for s in scenarios)
     size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "
             f"{duration(processes * PROCESS_ESTIMATE_S)} at ~{PROCESS_ESTIMATE_S:g} s a process "
@@ -105,4 +106,4 @@ def announce(scenarios: tuple[Scenario, ...], yes: bool) -> None:
     if processes > GRID_LIMIT and not yes:
         raise UsageError(f"this run has {size}; above {GRID_LIMIT} processes pass --yes to "
                          "start it, or narrow it with --loaders, --device or a smaller suite")
-    note(f"running {size}")
+    return size
