@@ -106,6 +106,24 @@ def kill_nine(level: str) -> Callable[[Path, Scratch], tuple[int, str]]:
     return run
 
 
+def kill_run(tmp: Path, s: Scratch) -> tuple[int, str]:
+    """kill -9 of the run itself: nothing can clean up, but no process may live on."""
+    proc, out = start(tmp, s, "tensor-dataset", "num_workers = 1")
+    kids = second_scenario_running(proc, out, depth=2)
+    proc.kill()
+    proc.communicate(timeout=WAIT_S)
+
+    def all_gone():
+        return not [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    try:
+        wait_for(all_gone, "the run's processes to end")
+        left = 0
+    except TimeoutError:
+        left = sum(k.is_running() for k in kids)
+    return proc.returncode, (f"{scenarios_in(out)} scenario kept; {len(kids)} processes "
+                             f"before, {left} left once they noticed")
+
+
 def concurrent(tmp: Path, s: Scratch) -> tuple[int, str]:
     first, out = start(tmp, s)
     wait_for(lambda: (tmp / ".out.json.lock").exists(), "the first run's lock")
@@ -152,6 +170,7 @@ FAULTS = [
     Fault("SIGINT (Ctrl-C) mid-scenario", signal_mid_scenario(signal.SIGINT)),
     Fault("kill -9 of the scenario process", kill_nine("scenario")),
     Fault("kill -9 of a DataLoader worker", kill_nine("worker")),
+    Fault("kill -9 of the run itself", kill_run),
     Fault("a second run on the same --out while the first runs", concurrent),
     Fault("disk full (64 KiB tmpfs) while saving", disk_full),
 ]
