@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -129,6 +129,7 @@ def main_script(argv: list[str]) -> int:
                 outcome = fault.run(tmp, scratch)
                 outcomes.append(Outcome("fault", fault.what, outcome[0], outcome[1]))
                 print(f"{outcome[0]!s:>4} fault: {fault.what}", file=sys.stderr)
+        outcomes = [replace(o, message=o.message.replace(root, "$TMP")) for o in outcomes]
     args.out.write_text(render(outcomes))
     print(render(outcomes).split("\n")[4], file=sys.stderr)
     return 0
