@@ -37,7 +37,10 @@ def is_result(path: Path) -> bool:
     """Whether `path` holds a loaderbench result file (JSON with a schema_version)."""
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read(64 * 2**20 + 1))
+            if handle.read(64).lstrip()[:1] != b"{":  # a large unrelated file is not read
+                return False
+            handle.seek(0)
+            data = json.load(handle)
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and "schema_version" in data and "scenarios" in data
