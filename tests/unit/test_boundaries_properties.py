@@ -103,3 +103,22 @@ def test_any_parquet_folder_opens_or_is_one_usage_error(tmp_path_factory, files,
         assert str(err) and "\n" not in str(err)
         return
     assert source.rows > 0
+
+
+OUT_CONTENT = st.one_of(st.binary(max_size=64), st.text(max_size=64).map(str.encode),
+                        st.dictionaries(st.sampled_from(["schema_version", "created", "a"]),
+                                        VALUES, max_size=2).map(
+                            lambda d: repr(d).replace("'", '"').encode()))
+
+
+@FAST
+@given(OUT_CONTENT, st.sampled_from([[], ["--resume"], ["--force"]]))
+def test_whatever_is_at_out_and_is_not_a_result_stays_byte_identical(tmp_path, content, flag):
+    suite, out = tmp_path / "s.toml", tmp_path / "out.json"
+    suite.write_bytes(GOOD_SUITE)
+    out.write_bytes(content)
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        code = main(["run", "--suite", str(suite), "--out", str(out), "--no-calibrate", *flag])
+    assert code == 2, err.getvalue()
+    assert out.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "s.toml"]
