@@ -119,7 +119,9 @@ def main_script(argv: list[str]) -> int:
     p.add_argument("--only", default="", help="only cases whose text contains this")
     p.add_argument("--no-faults", action="store_true", help="skip the process faults")
     p.add_argument("--no-cases", action="store_true", help="only the process faults")
+    p.add_argument("--device", default="cpu", help="where the faults' scenarios run")
     args = p.parse_args(argv)
+    faults.DEVICE = args.device
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="bad-inputs-") as root:
         os.environ["LOADERBENCH_CACHE"] = str(Path(root) / "cache")

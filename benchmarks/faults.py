@@ -19,7 +19,7 @@ from bad_input_cases import Scratch
 LONG_SUITE = """[suite]
 name = "faults"
 [suite.defaults]
-device = "cpu"
+device = "{device}"
 warmup = 0
 [[scenario]]
 loader = "vectorized"
@@ -35,12 +35,13 @@ batch_size = 32
 {options}
 """
 WAIT_S = 300.0
+DEVICE = "cpu"  # bad_inputs.py --device cuda runs the faults on the GPU
 
 
 def start(tmp: Path, s: Scratch, loader: str = "vectorized", options: str = "",
           out: Path | None = None) -> tuple[subprocess.Popen, Path]:
     suite = tmp / "long.toml"
-    suite.write_text(LONG_SUITE.format(loader=loader, options=options))
+    suite.write_text(LONG_SUITE.format(loader=loader, options=options, device=DEVICE))
     out = out or tmp / "out.json"
     proc = subprocess.Popen([sys.executable, "-m", "loaderbench", "run", "--suite", str(suite),
                              "--data", str(s.data), "--out", str(out), "--no-calibrate",
