@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import faults
 from bad_input_cases import GOOD_SUITE, Case, Scratch, write_data
 from bad_input_list import CASES
-from faults import FAULTS
 
 from loaderbench.cli import main
 
@@ -133,7 +133,7 @@ def main_script(argv: list[str]) -> int:
             tmp.mkdir()
             outcomes.append(try_case(case, scratch, tmp))
             print(f"{outcomes[-1].code!s:>4} {case.group}: {case.what}", file=sys.stderr)
-        for fault in FAULTS if not args.no_faults else ():
+        for fault in faults.FAULTS if not args.no_faults else ():
             if args.only in fault.what:
                 tmp = Path(tempfile.mkdtemp(dir=root))
                 outcome = fault.run(tmp, scratch)
