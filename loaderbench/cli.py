@@ -1,7 +1,8 @@
 """Command line: parses arguments and dispatches; the work lives in harness/ and results/.
 
 Exit codes: 0 done, 1 a gate found a regression (or --strict saw a failed scenario),
-2 bad input (one line on stderr naming the problem and the fix; --debug for a traceback).
+2 bad input (one line on stderr naming the problem and the fix; --debug for a traceback),
+130 / 143 / 129 stopped by Ctrl-C / SIGTERM / SIGHUP (finished scenarios kept).
 """
 
 from __future__ import annotations
