@@ -28,29 +28,27 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(_finite(data), sort_keys=True, allow_nan=False, separators=(",", ":"))
 
 
-def file_mode() -> int:
-    """0666 less the process's umask: what open() would give a new file (0644 usually)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over.
-    The file gets the mode a plain open() would give it (mkstemp's is 0600)."""
+    """Write to a temporary file in the same folder, flush it to disk, then rename over."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.write("\n")
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a plain file would not be
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save(run: RunResult, path: Path) -> None:
