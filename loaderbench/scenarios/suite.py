@@ -78,7 +78,7 @@ def read_suite_file(path: Path) -> str:
         raise UsageError(f"cannot read suite file {path} ({err.strerror})") from None
 
 
-def table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+def toml_table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     """`data[key]` when it is a TOML table (empty when absent)."""
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -94,8 +94,8 @@ def text_field(head: dict[str, Any], key: str, default: str, label: str) -> str:
 
 
 def parse(data: dict[str, Any], label: str) -> Suite:
-    head = table(data, "suite", label)
-    defaults = table(head, "defaults", f"{label} [suite]")
+    head = toml_table(data, "suite", label)
+    defaults = toml_table(head, "defaults", f"{label} [suite]")
     _check_fields(defaults, f"{label} [suite.defaults]")
     entries = data.get("scenario", [])
     if isinstance(entries, dict):
@@ -108,7 +108,7 @@ def parse(data: dict[str, Any], label: str) -> Suite:
     scenarios = [s for entry in entries for s in expand(entry, defaults, label)]
     return Suite(text_field(head, "name", Path(label).stem, label),
                  text_field(head, "description", "", label),
-                 DatasetSpec.from_dict(table(data, "dataset", label)), unique_names(scenarios))
+                 DatasetSpec.from_dict(toml_table(data, "dataset", label)), unique_names(scenarios))
 
 
 def _check_fields(table: dict[str, Any], where: str) -> None:
@@ -138,7 +138,7 @@ def expand(entry: dict[str, Any], defaults: dict[str, Any], label: str) -> list[
     if not isinstance(loader, str):
         raise UsageError(f"suite {label}: every [[scenario]] needs loader = \"name\"")
     where = f"suite {label} scenario {loader!r}"
-    options = table(entry, "options", f"{label} scenario {loader!r}")
+    options = toml_table(entry, "options", f"{label} scenario {loader!r}")
     entry.pop("options", None)
     given_name = entry.pop("name", None)
     if given_name is not None and not isinstance(given_name, str):
