@@ -22,12 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tabulate import tabulate
 
 from loaderbench.errors import UsageError
+from loaderbench.results.columns import fmt as num
+from loaderbench.results.formats import table
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.tables import check_format
-from loaderbench.results.tables import fmt as num
 
 RESAMPLES = 2000
 EXIT_PASS, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
@@ -123,7 +122,7 @@ def judge(base: ScenarioResult | None, cur: ScenarioResult | None, threshold: fl
     except ValueError as err:
         return Verdict(name, device, "missing", note=str(err))
     return Verdict(name, device, classify(low, high, threshold),
-                   base.metrics.get("steps_per_s"), cur.metrics.get("steps_per_s"),
+                   base.metrics.steps_per_s, cur.metrics.steps_per_s,
                    point, low, high)
 
 
@@ -159,6 +158,5 @@ def render(verdicts: Sequence[Verdict], fmt: str = "github", threshold: float = 
             for v in verdicts]
     headers = ("scenario", "device", "baseline steps/s", "current steps/s", "step time",
                "95% interval", "verdict", "note")
-    table = tabulate(rows, headers=headers, tablefmt=check_format(fmt), disable_numparse=True)
-    return table + (f"\nthreshold ±{threshold:.0%}; step time = {statistic} over counted steps; "
-                    "positive = slower")
+    return table(fmt, headers, rows, notes=[f"threshold ±{threshold:.0%}; step time = "
+                                            f"{statistic} over counted steps; positive = slower"])

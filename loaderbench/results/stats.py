@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from loaderbench.results.schema import StepSamples
+from loaderbench.results.records import Timing
+from loaderbench.results.samples import StepSamples
 
 UNSTABLE_IQR_OVER_MEDIAN = 0.10
 UNSTABLE_REPEAT_SPREAD = 0.10
@@ -163,26 +164,13 @@ def repeat_rates(steps: StepSamples, median: bool = False) -> dict[int, float]:
     return {r: len(v) / sum(v) for r, v in sorted(by_repeat.items()) if sum(v) > 0}
 
 
-def timing_metrics(timing: Mapping[str, Any]) -> dict[str, float | None]:
+def timing_metrics(timing: Timing) -> dict[str, float | int | None]:
     """Setup and epoch times (medians over repeats and epochs) and the harness's own share."""
-    setup = timing.get("setup_s")
-    setups = [s for s in (setup if isinstance(setup, list) else [setup]) if s is not None]
-    epochs = list(timing.get("epoch_s") or [])
-    loop, book = timing.get("loop_s"), timing.get("bookkeeping_s")
+    loop = float(np.sum(timing.loop_s))
     return {
-        "setup_s": float(np.median(setups)) if setups else None,
-        "epoch_s": float(np.median(epochs)) if epochs else None,
-        "epochs_complete": len(epochs),
-        "bookkeeping_fraction": float(np.sum(book) / np.sum(loop))
-        if book is not None and loop and np.sum(loop) > 0 else None,
+        "setup_s": float(np.median(timing.setup_s)) if timing.setup_s else None,
+        "epoch_s": float(np.median(timing.epoch_s)) if timing.epoch_s else None,
+        "epochs_complete": len(timing.epoch_s),
+        "bookkeeping_fraction": float(np.sum(timing.bookkeeping_s)) / loop
+        if timing.bookkeeping_s and loop > 0 else None,
     }
-
-
-def scenario_metrics(steps: StepSamples, timing: Mapping[str, Any], row_bytes: int,
-                     device: str | None = None) -> dict[str, Any]:
-    """All of a scenario's metrics: from its raw steps and its timing record."""
-    out = step_metrics(steps, row_bytes, device)
-    out.update(timing_metrics(timing))
-    if str(timing.get("pinning", "")).startswith("n/a (the loader"):
-        out.pop("h2d_gbps", None)  # the harness moved nothing: the copy is in the data wait
-    return out

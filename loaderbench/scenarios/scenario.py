@@ -12,6 +12,7 @@ from loaderbench.errors import UsageError
 
 DEVICES = ("cpu", "cuda", "mps", "auto")
 TRANSFERS = ("auto", "pageable", "pin")
+LOOPS = ("attributed", "overlapped")
 STEP_PATTERN = re.compile(r"^(mlp|none|(sleep|spin):\d+(\.\d+)?)$")
 MAX_SEED = 2**63 - 1
 
@@ -34,6 +35,7 @@ RULES: dict[str, tuple[Any, str]] = {
     "device": (lambda v: isinstance(v, str) and v in DEVICES, f"one of {', '.join(DEVICES)}"),
     "transfer": (lambda v: isinstance(v, str) and v in TRANSFERS,
                  f"one of {', '.join(TRANSFERS)}"),
+    "loop": (lambda v: isinstance(v, str) and v in LOOPS, f"one of {', '.join(LOOPS)}"),
     "step": (lambda v: isinstance(v, str) and bool(STEP_PATTERN.match(v)),
              "mlp, none, sleep:MS or spin:MS (MS in milliseconds, e.g. sleep:5)"),
     "steps": (lambda v: v is None or whole(v, 1), "a whole number >= 1"),
@@ -70,6 +72,7 @@ class Scenario:
     repeats: int = 1
     transfer: str = "auto"
     non_blocking: bool | None = None
+    loop: str = "attributed"
     check_values: bool = True
     timeout_s: float = 900.0
     seed: int = 0
