@@ -87,9 +87,9 @@ def scratch_material(root: Path) -> Scratch:
 
 READING = """Exit 2 is a refused input (one line, no traceback); 0 where a damaged cache was
 rebuilt with a note, or where a fault failed one scenario and the run went on; 128 + N where
-signal N stopped the run. Known gaps, owned by other issues: label validity (string, null,
-negative labels run; issue 12) and result files whose fields have the wrong type (tracebacks
-or exit 0 on `report`; the typed records of issue 9)."""
+signal N stopped the run; -9 where the run itself was killed (no process outlives it). A
+result file's `null` metrics read fine (metrics are derived from the raw steps on load). Known
+gap, owned by issue 12: label validity (string, null and negative labels run)."""
 
 
 def render(outcomes: list[Outcome]) -> str:
