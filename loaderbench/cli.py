@@ -53,6 +53,10 @@ def add_run(sub: argparse._SubParsersAction) -> None:
                    help="replace the earlier result file at --out (never any other file)")
     p.add_argument("--yes", action="store_true",
                    help="start a run of more scenario processes than the limit (100)")
+    p.add_argument("--nproc-per-node", type=int, metavar="N",
+                   help="ranks per scenario, launched with torchrun (gloo on cpu, nccl on "
+                        "cuda); multi-node: set $LOADERBENCH_TORCHRUN_ARGS to torchrun's "
+                        "rendezvous arguments")
     add_table_options(p)
 
 
@@ -88,14 +92,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.results.formats import check_format
 
     check_format(args.format)
-    for name in ("repeats", "steps", "epochs"):
+    for name in ("repeats", "steps", "epochs", "nproc_per_node"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UsageError(f"--{name} must be at least 1")
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     request = RunRequest(args.suite, args.loaders,
                          tuple(devices.parse_list(args.device)) if args.device else None,
                          args.out, args.data, args.repeats, args.steps, args.epochs,
-                         not args.no_check, not args.no_calibrate, args.resume, args.force,
-                         args.yes)
+                         not args.no_check, not args.no_calibrate, args.resume,
+                         args.nproc_per_node, force=args.force, yes=args.yes)
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:

@@ -39,6 +39,7 @@ class RunRequest:
     check_values: bool = True
     calibrate: bool = True
     resume: bool = False
+    nproc_per_node: int | None = None
     force: bool = False
     yes: bool = False
 
@@ -54,7 +55,8 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
         get_loader(name)
     suite = suites.load(request.suite)
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
-                 "check_values": None if request.check_values else False}
+                 "check_values": None if request.check_values else False,
+                 "nproc_per_node": request.nproc_per_node}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
     runner.validate(chosen)
     return suite, tuple(runner.resolve_devices(chosen))
@@ -99,7 +101,7 @@ def duration(seconds: float) -> str:
 
 def announce(scenarios: tuple[Scenario, ...], yes: bool) -> str:
     """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes."""
-    processes = sum(s.repeats for s in scenarios)
+    processes = sum(s.repeats * s.nproc_per_node for s in scenarios)
     size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "
             f"{duration(processes * PROCESS_ESTIMATE_S)} at ~{PROCESS_ESTIMATE_S:g} s a process "
             "(longer with epochs or slow loaders)")

@@ -9,6 +9,7 @@ class count; RESULT receives a ScenarioResult as JSON (written atomically).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
@@ -70,8 +71,9 @@ SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyar
                   "sklearn.impute", "sklearn.preprocessing")
 
 
-def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
-    """Run the job's scenario once; every failure becomes a `failed` result, never a crash."""
+def execute(job: Job, clock: Clock = time.perf_counter, ranks: Any = None) -> ScenarioResult:
+    """Run the job's scenario once; every failure becomes a `failed` result, never a crash.
+    `ranks` (a harness.ranks.RankContext) makes this process one rank of several."""
     s = job.scenario
     status = devices.probe(s.device)
     if not status.available:
@@ -83,7 +85,7 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     if absent:
         return base_result(s, "skipped", absent)
     try:
-        return measure(job, clock)
+        return measure(job, clock, ranks)
     except UsageError as err:
         return base_result(s, "failed", str(err))
     except Exception as err:
@@ -91,15 +93,33 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
         return base_result(s, "failed", f"{type(err).__name__}: {err}", traceback=detail)
 
 
-def build_loader(job: Job) -> tuple[Loader, Checker]:
+def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     s = job.scenario
     source = open_data(job.data_root)
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
-    loader = cls(LoaderContext(source, pre, s.device, s.seed), options)
-    checker = Checker(source, pre, cls.covers_dataset, loader.allowed_missing(), s.check_values)
-    return loader, checker
+    rank, world = (ranks.rank, ranks.world_size) if ranks else (0, 1)
+    loader = cls(LoaderContext(source, pre, s.device, s.seed, rank, world), options)
+    if ranks is None or world == 1:
+        return loader, Checker(source, pre, cls.covers_dataset, loader.allowed_missing(),
+                               s.check_values)
+    return loader, rank_checker(loader, ranks, s.check_values)
+
+
+def rank_checker(loader: Loader, ranks: Any, check_values: bool) -> Checker:
+    """The checks of one rank, judged over all ranks at the end (rank_checks.py)."""
+    from loaderbench.harness.rank_checks import RankChecker
+    from loaderbench.loaders.distributed import padding
+
+    ctx, opt = loader.context, loader.options
+    map_style = hasattr(opt, "set_epoch")
+    pad, dropped = padding(ctx.source.rows, ctx.world_size,
+                           bool(getattr(opt, "drop_last", False))) if map_style else (0, 0)
+    return RankChecker(ctx.source, ctx.preprocessor, type(loader).covers_dataset,
+                       loader.allowed_missing() * ctx.world_size, check_values,
+                       shuffles=loader.shuffles(), padding=pad, dropped=dropped,
+                       group=ranks.group)
 
 
 @dataclass
@@ -138,13 +158,13 @@ class Timed:
                        compute_dev_s=tuple(self.events.compute_s))
 
 
-def measure(job: Job, clock: Clock) -> ScenarioResult:
+def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     import torch
 
     s = job.scenario
     for module in SHARED_IMPORTS:
         importlib.import_module(module)
-    loader, checker = build_loader(job)
+    loader, checker = build_loader(job, ranks)
     monitor = ResourceMonitor()
     t = clock()
     loader.setup()
@@ -154,9 +174,12 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed)
+    if ranks is not None:
+        train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
-        outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
+        with ranks.joined(train) if ranks is not None else contextlib.nullcontext():
+            outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()

@@ -75,6 +75,9 @@ class LoaderContext:
     preprocessor: Preprocessor
     device: str = "cpu"
     seed: int = 0
+    #: This process's place in a multi-rank run (torchrun): rank `rank` of `world_size`.
+    rank: int = 0
+    world_size: int = 1
 
 
 class Loader(abc.ABC):
@@ -92,6 +95,9 @@ class Loader(abc.ABC):
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.
     yields_on_device: bool = False
+    #: True for loaders that give each rank of a multi-rank run its own share of the rows
+    #: (DistributedSampler, or files split by rank x worker). Others are skipped there.
+    shards_by_rank: ClassVar[bool] = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context
@@ -110,6 +116,10 @@ class Loader(abc.ABC):
 
     def pins_memory(self) -> bool:
         """True when the batches this loader yields are already in pinned memory."""
+        return False
+
+    def shuffles(self) -> bool:
+        """True when each epoch should come in a new order (checked across ranks)."""
         return False
 
     def close(self) -> None:  # noqa: B027 - optional hook

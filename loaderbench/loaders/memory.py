@@ -48,6 +48,7 @@ class FrameLoader(DataLoaderLoader):
     the main process by DataLoader's sampler (shuffle) or a named one (sampler)."""
 
     options: MapOptions
+    shards_by_rank = True
 
     @abc.abstractmethod
     def make_dataset(self, frame) -> Dataset:

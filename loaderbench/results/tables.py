@@ -13,6 +13,7 @@ from loaderbench.errors import UsageError
 from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
 from loaderbench.results.columns import headers as headers_of
 from loaderbench.results.formats import table
+from loaderbench.results.ranks import rank_note
 from loaderbench.results.records import ValueCheck
 from loaderbench.results.schema import RunResult, ScenarioResult
 
@@ -33,6 +34,8 @@ def checks_cell(result: ScenarioResult) -> str:
         words.append("VALUES WRONG")
     if checks.contract_error is not None:
         words.append("CONTRACT BROKEN")
+    if checks.ranks is not None and checks.ranks.order_repeated:
+        words.append("SAME ORDER EVERY EPOCH")
     if words:
         return ", ".join(words)
     return f"coverage {checks.coverage}; values {checks.values_text}"
@@ -97,6 +100,9 @@ def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> list
               "; rerun with more steps or repeats" for s in scenarios if s.metrics.unstable]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios
               if not s.ok and s.reason]
+    ranks = [note for note in map(rank_note, scenarios) if note]
+    notes += ["ranks: job samples/s = all ranks' rows / the slowest rank's time", *ranks] \
+        if ranks else []
     setups = setup_note(scenarios)
     return notes + ([setups] if setups else [])
 

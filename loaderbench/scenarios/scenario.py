@@ -41,6 +41,7 @@ RULES: dict[str, tuple[Any, str]] = {
     "steps": (lambda v: v is None or whole(v, 1), "a whole number >= 1"),
     "epochs": (lambda v: v is None or whole(v, 1), "a whole number >= 1"),
     "repeats": (lambda v: whole(v, 1), "a whole number >= 1"),
+    "nproc_per_node": (lambda v: whole(v, 1), "a whole number >= 1"),
     "warmup": (lambda v: whole(v, 0), "a whole number >= 0"),
     "non_blocking": (lambda v: v is None or isinstance(v, bool), "true or false"),
     "check_values": (lambda v: isinstance(v, bool), "true or false"),
@@ -76,6 +77,8 @@ class Scenario:
     check_values: bool = True
     timeout_s: float = 900.0
     seed: int = 0
+    #: Ranks on this node (torchrun's --nproc-per-node); 1 runs one ordinary process.
+    nproc_per_node: int = 1
 
     def __post_init__(self) -> None:
         for name, (valid, expected) in RULES.items():
