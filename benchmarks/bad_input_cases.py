@@ -193,7 +193,7 @@ def damaged_fit(text: str) -> Callable[[Path, Scratch], Setup]:
     """A run on the good folder whose cached preprocessing fit holds `text`."""
     def build(tmp: Path, s: Scratch) -> Setup:
         from loaderbench.harness.prepare import fingerprint
-        from loaderbench.scenarios.dataset import open_data
+        from loaderbench.scenarios.source import open_data
 
         cache = tmp / "cache"
         fit = cache / "preprocessors" / f"{fingerprint(open_data(s.data))}.json"
@@ -215,7 +215,7 @@ def damaged_dataset(damage: Callable[[Path], None]) -> Callable[[Path, Scratch],
 
         spec = DatasetSpec(rows=400, dates=2, files_per_date=2, numeric=3, categorical=2,
                            filler=1, row_group_size=100)
-        source = generated(spec, tmp / "root")
+        source, _ = generated(spec, tmp / "root")
         damage(source.files[-1])
         return Setup(["data", *TINY_DATA, "--root", str(tmp / "root")])
     return build

@@ -15,29 +15,32 @@ from pathlib import Path
 
 from loaderbench.errors import UsageError
 from loaderbench.harness.progress import Progress, note, silent
-from loaderbench.scenarios.dataset import (
-    DatasetSpec,
-    DataSource,
-    cache_root,
-    ensure_dataset,
-    open_data,
-)
+from loaderbench.scenarios.dataset import DatasetSpec, cache_root, ensure_dataset
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.roles import RoleNote, RoleRequest
+from loaderbench.scenarios.source import DataSource, open_with_notes
 from loaderbench.scenarios.validate import check_folder
 
-FIT_SAMPLE_ROWS = 50_000
+FIT_VERSION = 2  # 2: sample by row groups from every file, Arrow spelling, unknown rates
 
 
 @dataclass(frozen=True)
 class Prepared:
     source: DataSource
     preprocessor_path: Path
-    n_classes: int
     generated: DatasetSpec | None = None
+    notes: tuple[RoleNote, ...] = ()
+
+    @property
+    def n_classes(self) -> int:
+        """Width of the model's output: classes, or 1 for a regression target."""
+        return self.source.target.n_outputs
 
     def describe(self) -> dict:
         out = self.source.describe()
+        state = Preprocessor.load(self.preprocessor_path).state
         out.update({"n_classes": self.n_classes, "preprocessor": str(self.preprocessor_path),
+                    "fit_rows": state.sample_rows, "unknown_rate": dict(state.unknown),
                     "fingerprint": self.preprocessor_path.stem})
         if self.generated is not None:
             out.update({"spec": self.generated.__dict__.copy(), "key": self.generated.key()})
@@ -46,7 +49,9 @@ class Prepared:
 
 def fingerprint(source: DataSource) -> str:
     parts = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in source.files]
-    blob = json.dumps({"files": parts, "sample": FIT_SAMPLE_ROWS})
+    blob = json.dumps({"files": parts, "sample": source.fit_rows, "v": FIT_VERSION,
+                       "roles": source.roles.to_dict(), "drop": source.drop_null_labels},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -57,10 +62,10 @@ def fitted(source: DataSource, progress: Progress = silent) -> Path:
         note(f"the cached preprocessing {path} is damaged or stale; fitting it again")
     elif path.exists():
         return path
-    progress(f"fitting the preprocessing on {FIT_SAMPLE_ROWS:,} rows", 0, 0)
+    progress(f"fitting the preprocessing on {source.fit_rows:,} rows", 0, 0)
     check_folder(path.parent, "the preprocessing cache")
     try:
-        Preprocessor.fit(source, FIT_SAMPLE_ROWS).save(path)
+        Preprocessor.fit(source, source.fit_rows).save(path)
     except OSError as err:
         raise UsageError(f"cannot write the preprocessing cache {path} ({err.strerror}); "
                          "point LOADERBENCH_CACHE at a writable folder") from None
@@ -80,45 +85,38 @@ def usable_fit(path: Path, source: DataSource) -> bool:
 
 
 def generated(spec: DatasetSpec, root: Path | None = None,
-              on_file: Callable[[int, int], None] | None = None) -> DataSource:
+              on_file: Callable[[int, int], None] | None = None,
+              roles: RoleRequest | None = None) -> tuple[DataSource, tuple[RoleNote, ...]]:
     """The generated dataset of `spec`; a cached copy that is damaged or lacks files (a file
     deleted, one truncated) is generated again, with a note."""
     path = ensure_dataset(spec, root, on_file)
     try:
-        source = open_data(path)
+        source, notes = open_with_notes(path, roles)
         problem = "" if (source.rows, len(source.files)) == (spec.rows, spec.files) else \
             f"{source.rows:,} rows in {len(source.files)} files instead of {spec.rows:,} in " \
             f"{spec.files}"
     except UsageError as err:
         problem = str(err)
     if not problem:
-        return source
+        return source, notes
     note(f"the cached dataset {path} is incomplete ({problem}); generating it again")
     shutil.rmtree(path)
-    return open_data(ensure_dataset(spec, root, on_file))
+    return open_with_notes(ensure_dataset(spec, root, on_file), roles)
 
 
-def count_classes(source: DataSource) -> int:
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
-    labels = ds.dataset(list(map(str, source.files)), format="parquet").to_table(
-        columns=[source.roles.label]).column(0)
-    return int(pc.max(labels).as_py()) + 1
-
-
-def prepare(spec: DatasetSpec, data_dir: Path | None = None,
-            progress: Progress = silent) -> Prepared:
-    """Open `data_dir`, or generate (or reuse) the dataset of `spec`; fit the preprocessing."""
-    if data_dir is not None:
-        progress(f"checking {data_dir}", 0, 0)
-        source = open_data(data_dir, validate_ids=True)
+def prepare(spec: DatasetSpec, data: Path | str | None = None,
+            progress: Progress = silent, roles: RoleRequest | None = None) -> Prepared:
+    """Open `data` (a folder, file or glob), or generate (or reuse) the dataset of `spec`;
+    fit the preprocessing."""
+    if data is not None:
+        progress(f"checking {data}", 0, 0)
+        source, notes = open_with_notes(data, roles, validate_ids=True)
+        generated_spec = None
     else:
         def on_file(done: int, total: int) -> None:
             progress(f"generating the dataset ({spec.rows:,} rows)", done, total)
 
         progress("looking for the dataset", 0, 0)
-        source = generated(spec, on_file=on_file)
-    path = fitted(source, progress)
-    progress("counting classes", 0, 0)
-    return Prepared(source, path, count_classes(source), None if data_dir else spec)
+        source, notes = generated(spec, on_file=on_file, roles=roles)
+        generated_spec = spec
+    return Prepared(source, fitted(source, progress), generated_spec, notes)

@@ -37,7 +37,7 @@ class RankChecker(Checker):
         ids = self._ids.take()
         self._reset_sample()
         if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
-            self.contract = _range_error(ids, self.source.rows)
+            self.contract = _range_error(ids, self._index)
         self._epoch_ids.append((epoch, complete, ids))
 
     def verdict(self) -> tuple[Checks, str | None]:
@@ -56,7 +56,7 @@ def judge(parts: list[dict[str, Any]], checker: RankChecker) -> tuple[Checks, st
     contract = next((p["contract"] for p in parts if p["contract"]), None)
     checker.contract = contract
     checker.allowed_missing = checker.allowed_missing + checker.dropped
-    checker.epochs = [] if contract else global_epochs(parts, checker.source.rows,
+    checker.epochs = [] if contract else global_epochs(parts, checker.source.kept_rows,
                                                         checker.padding)
     ranks = RankCheck(len(parts), checker.padding, checker.dropped, checker.shuffles,
                       order_repeated(parts, checker.shuffles),
@@ -71,7 +71,8 @@ def judge(parts: list[dict[str, Any]], checker: RankChecker) -> tuple[Checks, st
 
 
 def global_epochs(parts: list[dict[str, Any]], rows: int, padding: int) -> list[EpochCheck]:
-    """Coverage of each epoch that every rank reached, over the union of their row ids."""
+    """Coverage of each epoch that every rank reached, over the union of their row ids
+    (`rows`: the rows an epoch holds, null labels dropped or not)."""
     out = []
     for k in range(min(len(p["epochs"]) for p in parts)):
         epoch = parts[0]["epochs"][k][0]

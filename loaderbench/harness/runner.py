@@ -152,7 +152,7 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
         progress(f"{s.name} [{s.device}]{note}", *position)
-        job = Job(s, repeat, str(prepared.source.root), str(prepared.preprocessor_path),
+        job = Job(s, repeat, prepared.source.to_dict(), str(prepared.preprocessor_path),
                   prepared.n_classes)
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
@@ -163,8 +163,9 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],
               workdir: Path) -> dict:
     out = workdir / "calibration.json"
-    args = [str(prepared.source.root), json.dumps(batch_bytes), json.dumps(device_names),
-            str(out)]
+    source = workdir / "source.json"
+    source.write_text(json.dumps(prepared.source.to_dict()))
+    args = [str(source), json.dumps(batch_bytes), json.dumps(device_names), str(out)]
     done = spawn("loaderbench.harness.calibration", args, CALIBRATION_TIMEOUT_S,
                  workdir / "calibration.log")
     if out.exists():

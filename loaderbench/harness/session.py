@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loaderbench.errors import UsageError
 from loaderbench.harness import resume, runner
-from loaderbench.harness.prepare import prepare
+from loaderbench.harness.prepare import Prepared, prepare
 from loaderbench.harness.progress import Progress, note, silent
 from loaderbench.loaders import get as get_loader
 from loaderbench.results import outfile
@@ -32,7 +34,7 @@ class RunRequest:
     loaders: tuple[str, ...] | None = None
     devices: tuple[str, ...] | None = None
     out: Path | None = None
-    data: Path | None = None
+    data: Path | str | None = None  # a folder, a file or a glob; None: the suite's
     repeats: int | None = None
     steps: int | None = None
     epochs: int | None = None
@@ -40,6 +42,8 @@ class RunRequest:
     calibrate: bool = True
     resume: bool = False
     nproc_per_node: int | None = None
+    #: Role options from the command line (label, id, numeric, ...), over the suite's [data].
+    roles: tuple[tuple[str, Any], ...] = ()
     force: bool = False
     yes: bool = False
 
@@ -68,7 +72,10 @@ def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
     return [size * batch_row_bytes(n_features) for size, _ in sizes.most_common()]
 
 
-def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:
+def execute(request: RunRequest, progress: Progress | None = None,
+            announce: Callable[[Prepared], None] | None = None) -> tuple[RunResult, Path]:
+    """Plan, claim --out, prepare the data (`announce` is told what was prepared, before any
+    timing), calibrate, run every scenario and save."""
     progress = progress or silent
     if request.resume and request.force:
         raise UsageError("--resume and --force exclude each other: continue the file or "
@@ -79,8 +86,11 @@ def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunR
         previous = load(out) if existing and request.resume else None
         if previous is not None:
             scenarios = resume.remaining(previous, scenarios, str(out))
-        size = announce(scenarios, request.yes)
-        prepared = prepare(suite.dataset, request.data, progress)
+        size = grid_size(scenarios, request.yes)
+        roles = suite.roles.override(**dict(request.roles))
+        prepared = prepare(suite.dataset, request.data or suite.data, progress, roles)
+        if announce is not None:
+            announce(prepared)
         run = runner.new_run(suite.name, prepared)
         calibrate = request.calibrate
         if previous is not None:
@@ -99,7 +109,7 @@ def duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def announce(scenarios: tuple[Scenario, ...], yes: bool) -> str:
+def grid_size(scenarios: tuple[Scenario, ...], yes: bool) -> str:
     """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes."""
     processes = sum(s.repeats * s.nproc_per_node for s in scenarios)
     size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "

@@ -3,7 +3,7 @@ and CUDA contexts never leak from one scenario into the next.
 
     python -m loaderbench.harness.worker JOB.json RESULT.json
 
-JOB holds the scenario, the repeat index, the data folder, the fitted preprocessing and the
+JOB holds the scenario, the repeat index, the resolved data source, the fitted preprocessing and the
 class count; RESULT receives a ScenarioResult as JSON (written atomically).
 """
 
@@ -34,27 +34,28 @@ from loaderbench.loaders.extras import unusable
 from loaderbench.results.records import Resources, Timing
 from loaderbench.results.schema import ScenarioResult, StepSamples
 from loaderbench.results.store import dumps, write_atomic
-from loaderbench.scenarios.dataset import batch_row_bytes, open_data
+from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.scenario import Scenario
+from loaderbench.scenarios.source import DataSource
 
 
 @dataclass(frozen=True)
 class Job:
     scenario: Scenario
     repeat: int
-    data_root: str
+    source: dict[str, Any]  # DataSource.to_dict(): files, roles and label coding, resolved
     preprocessor: str
     n_classes: int
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario.to_dict(), "repeat": self.repeat,
-                "data_root": self.data_root, "preprocessor": self.preprocessor,
+                "source": self.source, "preprocessor": self.preprocessor,
                 "n_classes": self.n_classes}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Job:
-        return cls(Scenario(**d["scenario"]), d["repeat"], d["data_root"], d["preprocessor"],
+        return cls(Scenario(**d["scenario"]), d["repeat"], d["source"], d["preprocessor"],
                    d["n_classes"])
 
 
@@ -95,7 +96,7 @@ def execute(job: Job, clock: Clock = time.perf_counter, ranks: Any = None) -> Sc
 
 def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     s = job.scenario
-    source = open_data(job.data_root)
+    source = DataSource.from_dict(job.source)
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
@@ -173,7 +174,8 @@ def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
                              bool(getattr(loader.options, "pin_memory", False)),
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
-                      torch.device(s.device), s.seed)
+                      torch.device(s.device), s.seed,
+                      regression=checker.source.target.task == "regression")
     if ranks is not None:
         train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")

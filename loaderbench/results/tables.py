@@ -90,7 +90,19 @@ def render(run: RunResult, fmt_name: str = "github", baseline: str | None = None
         raise UsageError(f"--baseline {baseline!r} names no loader that ran ok in this run")
     rows = [row(Cell(run, s, base.get(s.device))) for s in run.scenarios]
     return table(fmt_name, headers_of(COLUMNS), rows, aligns(COLUMNS),
-                 footnotes(run.scenarios, baseline))
+                 footnotes(run.scenarios, baseline) + data_note(run.dataset))
+
+
+def data_note(dataset: dict) -> list[str]:
+    """Which label the run trained on and how (older result files do not say)."""
+    if "task" not in dataset:
+        return []
+    task = dataset["task"]
+    what = f"{dataset['outputs']} classes" if task == "classification" else "MSE head"
+    dropped = dataset.get("dropped_null_labels") or 0
+    drop = f"; {dropped:,} rows with a null label dropped" if dropped else ""
+    return [f"data: {dataset.get('rows', 0):,} rows; label {dataset['label']!r}: {task} "
+            f"({what}); rows identified by {dataset.get('row_id')}{drop}"]
 
 
 def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> list[str]:

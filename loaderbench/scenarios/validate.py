@@ -64,7 +64,7 @@ def check_types(schema: Any, roles: Any, file: Path, first: Any, first_file: Pat
     file."""
     import pyarrow as pa
 
-    kinds = {roles.row_id: (pa.types.is_integer, "an integer column")}
+    kinds = {roles.row_id: (pa.types.is_integer, "an integer column")} if roles.has_id else {}
     kinds.update({c: (lambda t: pa.types.is_integer(t) or pa.types.is_floating(t),
                       "a numeric (integer or float) column") for c in roles.numeric})
     for column, (ok, expected) in kinds.items():
@@ -72,7 +72,7 @@ def check_types(schema: Any, roles: Any, file: Path, first: Any, first_file: Pat
         if not ok(found):
             raise UsageError(f"data file {file}: column {column} is {found}, it must be "
                              f"{expected}; convert it or rename it")
-    for column in roles.needed:
+    for column in roles.scan:
         mine, theirs = value_type(schema.field(column).type), value_type(first.field(column).type)
         if mine != theirs:
             raise UsageError(f"data file {file}: column {column} is {mine} but {theirs} in "
@@ -97,7 +97,7 @@ def check_contents(files: Sequence[Path], roles: Any) -> None:
                 row = int(np.flatnonzero(np.isinf(values))[0])
                 raise UsageError(f"data file {file}: column {column} holds {values[row]} at "
                                  f"row {row}; replace infinite values (NaN is allowed)")
-        read_columns(file, [c for c in roles.needed if c not in roles.numeric])
+        read_columns(file, [c for c in roles.scan if c not in roles.numeric])
 
 
 def check_folder(path: Path, what: str) -> Path:

@@ -24,7 +24,7 @@ def test_nccl_ranks_cover_the_dataset(tiny_root, tmp_path, loader, options):
     s = Scenario("s", loader, {"batch_size": 256, **options}, device="cuda", steps=None,
                  epochs=2, warmup=0, nproc_per_node=ranks, timeout_s=300)
     prepared = prepare(None, tiny_root)
-    job = Job(s, 0, str(prepared.source.root), str(prepared.preprocessor_path),
+    job = Job(s, 0, prepared.source.to_dict(), str(prepared.preprocessor_path),
               prepared.n_classes)
     job_path, out = tmp_path / "job.json", tmp_path / "out.json"
     job_path.write_text(json.dumps(job.to_dict()))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from loaderbench.cli import main
 from loaderbench.errors import UsageError
 from loaderbench.scenarios import suite as suites
-from loaderbench.scenarios.dataset import open_data
+from loaderbench.scenarios.source import open_data
 
 FAST = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

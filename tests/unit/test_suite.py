@@ -108,6 +108,15 @@ def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
     assert {"map", "apply"} <= encodes and {"permutation", "df-sample"} <= shuffles
 
 
+def test_every_suite_runs_each_builtin_loader_once():
+    from loaderbench import loaders
+
+    chosen = suites.load("every").scenarios
+    core = [n for n in loaders.BUILTIN if not loaders.get(n).requires]  # peers: their suite
+    assert sorted(s.loader for s in chosen) == sorted(core)
+    assert all(s.step == "none" for s in chosen)
+
+
 def test_peers_suite_runs_every_peer_beside_vectorized_and_arrow_native():
     from loaderbench import loaders
     from loaderbench.harness.runner import validate
