@@ -13,7 +13,7 @@ from loaderbench.results.schema import RunResult
 from loaderbench.scenarios.scenario import Scenario
 
 # Fields of a scenario that do not change what it measures.
-IGNORED_FIELDS = ("timeout_s",)
+IGNORED_FIELDS = ("timeout_s", "tool_version")  # the version is checked run-wide
 DATASET_KEYS = ("fingerprint", "key", "rows", "files", "numeric", "categorical", "n_classes")
 ENV_KEYS = ("host", "cpu", "machine", "gpu")
 

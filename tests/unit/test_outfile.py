@@ -113,6 +113,7 @@ def test_a_full_disk_mid_run_keeps_the_finished_scenarios(tmp_path, monkeypatch)
 
     monkeypatch.setattr(store, "write_atomic", fill_up)
     with pytest.raises(UsageError, match=r"cannot save results to .*No space left"):
-        runner.run_all(RunResult(created="now", env={}), scenarios, None, out)
+        runner.run_all(RunResult(created="now", env={}), scenarios, None, out=out,
+                       calibrate_first=False)
     assert [s.name for s in store.load(out).scenarios] == ["a"]
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
