@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from loaderbench.harness import runner
+from loaderbench.harness import protocol
 from loaderbench.harness.prepare import prepare
 from loaderbench.harness.worker import Job
 from loaderbench.results.schema import ScenarioResult
@@ -28,11 +28,11 @@ def test_nccl_ranks_cover_the_dataset(tiny_root, tmp_path, loader, options):
               prepared.n_classes)
     job_path, out = tmp_path / "job.json", tmp_path / "out.json"
     job_path.write_text(json.dumps(job.to_dict()))
-    done = runner.spawn("torch.distributed.run",
-                        ["--standalone", "--nproc-per-node", str(ranks), "-m",
-                         "loaderbench.harness.ranks", str(job_path), str(out)], 300,
-                        tmp_path / "log")
-    assert out.exists(), done.log
+    _, log = protocol.spawn("torch.distributed.run",
+                            ["--standalone", "--nproc-per-node", str(ranks), "-m",
+                             "loaderbench.harness.ranks", str(job_path), str(out)], 300,
+                            tmp_path / "log")
+    assert out.exists(), log
     result = ScenarioResult.from_dict(json.loads(out.read_text()))
     assert result.ok, result.reason
     assert result.ranks.backend == "nccl"
