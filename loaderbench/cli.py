@@ -114,20 +114,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_gate(args: argparse.Namespace) -> int:
     from loaderbench.results import gate
-    from loaderbench.results.compare import describe_env
+    from loaderbench.results.fingerprint import differences
     from loaderbench.results.store import load
 
     threshold = gate.parse_threshold(args.threshold)
     baseline, current = load(args.baseline), load(args.current)
-    verdicts = gate.gate(baseline, current, threshold, args.statistic)
-    print(gate.render(verdicts, args.format, threshold, args.statistic))
-    if describe_env(baseline.env) != describe_env(current.env):
-        print(f"note: different machines or versions\n  baseline: {describe_env(baseline.env)}"
-              f"\n  current:  {describe_env(current.env)}", file=sys.stderr)
-    code = gate.exit_code(verdicts)
-    print({0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}[code],
+    differ = differences(baseline.env, current.env)
+    if differ and not args.allow_different:
+        raise UsageError("baseline and current ran on different machines or library versions ("
+                         + "; ".join(differ) + "); rerun the baseline here, or pass "
+                         "--allow-different to compare anyway")
+    verdicts = gate.gate(baseline, current, threshold)
+    mark = " (different machines)" if differ else ""
+    print(gate.render(verdicts, args.format, threshold, mark))
+    if differ:
+        print("note: verdicts compare different machines or versions: " + "; ".join(differ),
+              file=sys.stderr)
+    code = gate.exit_code(verdicts, args.noisy)
+    print(GATE_OUTCOME[code] if verdicts else "gate: nothing to compare (no scenarios)",
           file=sys.stderr)
     return code
+
+
+GATE_OUTCOME = {0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}
 
 
 def add_compare_gate(sub: argparse._SubParsersAction) -> None:
@@ -143,8 +152,10 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
     g.add_argument("baseline", type=Path)
     g.add_argument("current", type=Path)
     g.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
-    g.add_argument("--statistic", choices=("mean", "median"), default="mean",
-                   help="step-time statistic compared (mean = throughput)")
+    g.add_argument("--noisy", choices=("pass", "fail"), default="pass",
+                   help="what an undecided (noisy) scenario does to the exit code (default pass)")
+    g.add_argument("--allow-different", action="store_true",
+                   help="compare runs from different machines or library versions (marked)")
     g.add_argument("--format", default="github")
 
 

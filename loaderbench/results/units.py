@@ -1,0 +1,106 @@
+"""Gate units: windows of consecutive steps, resampled as blocks, repeats resampled as units.
+
+Chunked loaders have bimodal step times (microsecond slices, millisecond chunk reads), so a
+bootstrap that resamples single steps treats the rare slow steps as independent draws and
+its interval swings with how many reads a resample happens to pick. A window of consecutive
+steps holds reads in their real proportion: its mean step time is the loader's throughput
+over that stretch. The interval of the mean step time (total seconds over total steps, the
+inverse of throughput) comes from a block bootstrap over windows within each repeat and,
+with two or more repeats, over repeats first (fresh processes differ more than windows).
+
+Everything here is a pure function of arrays and a seed: the same samples give the same
+interval, so the gate's verdicts are exact in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+MAX_WINDOWS_PER_REPEAT = 8
+MIN_STEPS_PER_WINDOW = 5
+MIN_STEPS = 20  # counted steps per side below which no verdict is given
+MIN_UNITS = 4   # windows per side below which no verdict is given
+RESAMPLES = 2000
+
+
+def windows(times: np.ndarray) -> np.ndarray:
+    """Contiguous windows of one repeat's step times: rows of (seconds, steps)."""
+    n = len(times)
+    k = max(1, min(MAX_WINDOWS_PER_REPEAT, n // MIN_STEPS_PER_WINDOW))
+    parts = np.array_split(np.asarray(times, dtype=np.float64), k)
+    return np.array([[p.sum(), len(p)] for p in parts if len(p)], dtype=np.float64)
+
+
+def units(by_repeat: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Each repeat's windows (a repeat with no step is left out)."""
+    return [windows(t) for t in by_repeat if len(t)]
+
+
+def mean_step(parts: Sequence[np.ndarray]) -> float:
+    """Mean step time over every window of every repeat: total seconds / total steps."""
+    total = np.sum([p.sum(axis=0) for p in parts], axis=0)
+    return float(total[0] / total[1])
+
+
+def boot_mean_step(parts: Sequence[np.ndarray], rng: np.random.Generator,
+                   resamples: int = RESAMPLES) -> np.ndarray:
+    """`resamples` bootstrap values of the mean step time: windows resampled within each
+    repeat; with several repeats, the repeats resampled too."""
+    sums = []
+    for p in parts:
+        pick = rng.integers(0, len(p), size=(resamples, len(p)))
+        sums.append(p[pick].sum(axis=1))                 # [B, 2]: seconds, steps
+    stacked = np.stack(sums)                             # [R, B, 2]
+    if len(parts) > 1:
+        chosen = rng.integers(0, len(parts), size=(resamples, len(parts)))  # [B, R]
+        totals = stacked[chosen, np.arange(resamples)[:, None]].sum(axis=1)  # [B, 2]
+    else:
+        totals = stacked[0]
+    return totals[:, 0] / totals[:, 1]
+
+
+def ratio_interval(base: Sequence[np.ndarray], cur: Sequence[np.ndarray], level: float = 0.95,
+                   seed: int = 0) -> tuple[float, float, float]:
+    """Point estimate and percentile-bootstrap interval of mean step time current / baseline."""
+    rng = np.random.default_rng(seed)
+    ratios = boot_mean_step(cur, rng) / boot_mean_step(base, rng)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(ratios, [tail, 100 - tail])
+    return mean_step(cur) / mean_step(base), float(low), float(high)
+
+
+def shortfall(parts: Sequence[np.ndarray]) -> str | None:
+    """Why a side is too small to judge, or None."""
+    steps = int(sum(p[:, 1].sum() for p in parts))
+    windows_ = sum(len(p) for p in parts)
+    if steps < MIN_STEPS:
+        return f"{steps} counted steps (at least {MIN_STEPS} needed)"
+    if windows_ < MIN_UNITS:
+        return f"{windows_} windows (at least {MIN_UNITS} needed)"
+    return None
+
+
+def classify(point: float, low: float, high: float, threshold: float) -> str:
+    """slower / faster: the change exceeds the threshold and the interval excludes no change;
+    same: the interval rules out any change beyond the threshold; else noisy."""
+    if point > 1 + threshold and low > 1:
+        return "slower"
+    if point < 1 - threshold and high < 1:
+        return "faster"
+    if low >= 1 - threshold and high <= 1 + threshold:
+        return "same"
+    return "noisy"
+
+
+def more_data_factor(point: float, low: float, high: float, threshold: float) -> float | None:
+    """How many times more data (steps, or repeats when the interval is theirs) a noisy
+    verdict needs to be decided, assuming the interval narrows as 1/sqrt(n); None when the
+    point sits on a bound, where no amount decides it."""
+    half = (high - low) / 2
+    change = abs(point - 1)
+    needed = threshold - change if change <= threshold else change
+    if needed <= 1e-9 or half <= 0:
+        return None
+    return max(1.1, (half / needed) ** 2)
