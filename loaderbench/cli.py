@@ -46,6 +46,9 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-check", action="store_true", help="skip the value check")
     p.add_argument("--no-calibrate", action="store_true", help="skip the machine calibration")
     p.add_argument("--strict", action="store_true", help="exit 1 if any scenario failed")
+    p.add_argument("--inject-slowdown", dest="slowdown", metavar="PCT",
+                   help="make every batch PCT slower (a busy-wait of PCT of its own time): "
+                        "to check that a gate catches it")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
     add_table_options(p)
@@ -81,7 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(args.suite, args.loaders,
                          tuple(devices.parse_list(args.device)) if args.device else None,
                          args.out, args.data, args.repeats, args.steps, args.epochs,
-                         not args.no_check, not args.no_calibrate, args.resume)
+                         not args.no_check, not args.no_calibrate, args.resume,
+                         parse_slowdown(args.slowdown))
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
@@ -91,6 +95,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped; "
           f"results: {out}", file=sys.stderr)
     return 1 if args.strict and counts["failed"] else 0
+
+
+def parse_slowdown(text: str | None) -> float | None:
+    """`15%` or `0.15` -> 0.15; None stays None."""
+    if text is None:
+        return None
+    from loaderbench.results.gate import parse_threshold
+
+    try:
+        return parse_threshold(text)
+    except UsageError:
+        raise UsageError(f"--inject-slowdown must be a percentage like 15%, got {text!r}") \
+            from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:

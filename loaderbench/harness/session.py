@@ -33,6 +33,7 @@ class RunRequest:
     check_values: bool = True
     calibrate: bool = True
     resume: bool = False
+    slowdown: float | None = None
 
 
 def default_out(suite_name: str) -> Path:
@@ -46,7 +47,8 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
         get_loader(name)
     suite = suites.load(request.suite)
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
-                 "check_values": None if request.check_values else False}
+                 "check_values": None if request.check_values else False,
+                 "slowdown": request.slowdown}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
     runner.validate(chosen)
     return suite, tuple(runner.resolve_devices(chosen))

@@ -23,6 +23,7 @@ from loaderbench.errors import UsageError
 from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
+from loaderbench.harness.inject import slowed
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
@@ -90,7 +91,7 @@ def build_loader(job: Job) -> tuple[Loader, Checker]:
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
-    loader = cls(LoaderContext(source, pre, s.device, s.seed), options)
+    loader = slowed(cls(LoaderContext(source, pre, s.device, s.seed), options), s.slowdown)
     checker = Checker(source, pre, cls.covers_dataset, loader.allowed_missing(), s.check_values)
     return loader, checker
 

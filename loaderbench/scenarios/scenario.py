@@ -40,6 +40,7 @@ class Scenario:
     check_values: bool = True
     timeout_s: float = 900.0
     seed: int = 0
+    slowdown: float = 0.0  # injected: each batch costs this fraction more (harness/inject.py)
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -53,6 +54,9 @@ class Scenario:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise UsageError(f"scenario {self.name!r}: {name} must be a whole number >= 1")
+        if not isinstance(self.slowdown, int | float) or self.slowdown < 0:
+            raise UsageError(f"scenario {self.name!r}: slowdown must be a fraction >= 0 "
+                             "(0.15 for 15% slower)")
         if not isinstance(self.warmup, int) or self.warmup < 0:
             raise UsageError(f"scenario {self.name!r}: warmup must be a whole number >= 0")
 

@@ -12,12 +12,13 @@ SUITE = """
 step = "none"
 warmup = 5
 steps = 150
+slowdown = {slowdown}
 [[scenario]]
 name = "yardstick"
 loader = "synthetic"
 [scenario.options]
 batch_size = 64
-latency_ms = {latency}
+latency_ms = 2.0
 """
 
 
@@ -25,9 +26,9 @@ latency_ms = {latency}
 def runs(tmp_path_factory, tiny_root):
     folder = tmp_path_factory.mktemp("gate")
     out = {}
-    for label, latency in (("base", 2.0), ("again", 2.0), ("slow", 4.0)):
+    for label, slowdown in (("base", 0.0), ("again", 0.0), ("slow", 1.0)):
         suite = folder / f"{label}.toml"
-        suite.write_text(SUITE.format(latency=latency))
+        suite.write_text(SUITE.format(slowdown=slowdown))
         out[label] = folder / f"{label}.json"
         code = main(["run", "--quiet", "--suite", str(suite), "--data", str(tiny_root),
                      "--out", str(out[label]), "--no-calibrate"])
