@@ -81,8 +81,8 @@ def render_details(run: RunResult, fmt_name: str = "github") -> str:
 
 def notes(run: RunResult) -> list[str]:
     out = ["steps/s: throughput without warmup and without epoch 0's first step (later "
-           "epochs' restarts count); 95% CI by bootstrap over steps (and over repeats when "
-           "there are several)",
+           "epochs' restarts count); 95% CI by bootstrap over windows of consecutive steps "
+           "(and over repeats when there are several)",
            "first batch: epoch 0's wait for its first batch (worker start-up); setup: the "
            "loader's one-off setup; epoch: a whole epoch as the training loop sees it"]
     out += calibration_notes(run.calibration)

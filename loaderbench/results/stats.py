@@ -7,8 +7,12 @@ first steps count, since a loader's per-epoch restart recurs in every epoch of t
 
 steps/s is throughput (counted steps over their summed time), as a training loop sees it;
 step-time percentiles and the IQR describe the spread. Its confidence interval is a
-percentile bootstrap; with several repeats (fresh processes) it resamples repeats first and
-steps within each, so the difference between processes widens the interval as it should.
+percentile bootstrap over windows of consecutive steps (units.py: chunked loaders' step times
+are bimodal, and a window holds its chunk reads in their real proportion); with several
+repeats (fresh processes) it resamples repeats first, so the difference between processes
+widens the interval as it should. Stability is judged on that throughput: a scenario is
+unstable (`~`) when the interval is wider than UNSTABLE_RATE_HALF_WIDTH of the rate or its
+repeats disagree, never because its step times are bimodal.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from loaderbench.results import units
 from loaderbench.results.schema import StepSamples
 
-UNSTABLE_IQR_OVER_MEDIAN = 0.10
+UNSTABLE_RATE_HALF_WIDTH = 0.10
 UNSTABLE_REPEAT_SPREAD = 0.10
 BOOTSTRAP_RESAMPLES = 1000
 _BOOTSTRAP_CELLS = 2_000_000  # resampled values held at once: bounds the memory
@@ -72,6 +77,17 @@ def bootstrap_ci(times: Sequence[float], level: float = 0.95, seed: int = 0,
     return float(np.percentile(rates, tail)), float(np.percentile(rates, 100.0 - tail))
 
 
+def rate_interval(step: np.ndarray, groups: np.ndarray, level: float = 0.95,
+                  seed: int = 0) -> tuple[float, float] | tuple[None, None]:
+    """Bootstrap interval of steps/s over windows of consecutive steps (and repeats)."""
+    parts = units.units([step[groups == g] for g in np.unique(groups)])
+    if sum(len(p) for p in parts) < 2:
+        return None, None
+    means = units.boot_mean_step(parts, np.random.default_rng(seed))
+    tail = (1.0 - level) / 2.0 * 100.0
+    return (float(np.percentile(1 / means, tail)), float(np.percentile(1 / means, 100 - tail)))
+
+
 def _ms(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) * 1e3
 
@@ -87,7 +103,7 @@ def step_metrics(steps: StepSamples, row_bytes: int = 0,
            for k in ("wait_s", "transfer_s", "compute_s", "rows")}
     step = col["wait_s"] + col["transfer_s"] + col["compute_s"]
     groups = np.asarray(steps.repeat)[idx]
-    low, high = bootstrap_ci(step, groups=groups) if len(step) > 1 else (None, None)
+    low, high = rate_interval(step, groups)
     samples_per_s = throughput(step, col["rows"])
     total = float(step.sum())
     out.update({
@@ -128,8 +144,10 @@ def _device_times(steps: StepSamples, idx: list[int]) -> dict[str, float]:
 
 def _instability(m: Mapping[str, Any]) -> dict[str, Any]:
     reasons = []
-    if m["step_ms_iqr"] > UNSTABLE_IQR_OVER_MEDIAN * m["step_ms_p50"]:
-        reasons.append(f"step-time IQR {m['step_ms_iqr'] / m['step_ms_p50']:.0%} of the median")
+    low, high, rate = m.get("steps_per_s_ci_low"), m.get("steps_per_s_ci_high"), m["steps_per_s"]
+    if low is not None and (high - low) / 2 > UNSTABLE_RATE_HALF_WIDTH * rate:
+        reasons.append(f"steps/s 95% interval ±{(high - low) / 2 / rate:.0%} "
+                       "(over windows of steps)")
     if m.get("repeat_spread", 0.0) > UNSTABLE_REPEAT_SPREAD:
         reasons.append(f"repeats differ by {m['repeat_spread']:.0%}")
     return {"unstable": bool(reasons), "unstable_reason": "; ".join(reasons) or None}
