@@ -15,6 +15,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from loaderbench.results.ceilings import above_pinned, reads_dataset
 from loaderbench.results.schema import RunResult, ScenarioResult
 from loaderbench.results.tables import check_format, fmt
 
@@ -47,10 +48,6 @@ def pinned_ceiling(run: RunResult, result: ScenarioResult) -> float | None:
     return by_size.get(str(result.metrics.get("batch_bytes")))
 
 
-def reads_dataset(result: ScenarioResult) -> bool:
-    return not str((result.checks or {}).get("coverage", "")).startswith("n/a")
-
-
 def transfer_cell(result: ScenarioResult) -> str:
     pinning = (result.timing or {}).get("pinning")
     if not pinning or pinning.startswith("n/a"):
@@ -68,8 +65,12 @@ def row(run: RunResult, result: ScenarioResult) -> list[str]:
     return [result.name, result.device, ci_cell(m), fmt(m.get("step_ms_p99")),
             fmt(m.get("first_batch_s")), fmt(m.get("setup_s")), fmt(m.get("epoch_s")),
             percent(m.get("samples_per_s"), scan), fmt(gbps),
-            percent(gbps, pinned_ceiling(run, result)) if result.device == "cuda" else "-",
+            _pinned_cell(m, pinned_ceiling(run, result)) if result.device == "cuda" else "-",
             transfer_cell(result), fmt(res.get("peak_rss_mib")), fmt(res.get("cpu_cores_busy"))]
+
+
+def _pinned_cell(m: Mapping[str, Any], pinned: float | None) -> str:
+    return percent(m.get("h2d_gbps"), pinned) + (" !" if above_pinned(m, pinned) else "")
 
 
 def render_details(run: RunResult, fmt_name: str = "github") -> str:

@@ -181,6 +181,47 @@ def repeat_rates(steps: StepSamples, median: bool = False) -> dict[int, float]:
     return {r: len(v) / sum(v) for r, v in sorted(by_repeat.items()) if sum(v) > 0}
 
 
+SLOW_STEP_OVER_MEDIAN = 10.0
+
+
+def slow_steps(steps: StepSamples) -> dict[str, int]:
+    """Steps over SLOW_STEP_OVER_MEDIAN x the median counted step: a chunked loader's reads,
+    inferred from the step times. `reads_counted` among the counted steps, `reads_seen`
+    among all (warmup and epoch 0's first step included)."""
+    idx = steps.counted()
+    if not idx:
+        return {}
+    step = np.asarray(steps.step_s(), dtype=np.float64)
+    slow = step > SLOW_STEP_OVER_MEDIAN * float(np.median(step[idx]))
+    return {"reads_counted": int(slow[idx].sum()), "reads_seen": int(slow.sum())}
+
+
+def epoch_rate(steps: StepSamples, timing: Mapping[str, Any]) -> float | None:
+    """Whole-epoch samples/s: the rows of complete epochs over their wall time, start-up
+    (epoch 0's first step) included. Complete: every epoch but each repeat's last, or all of
+    them when the run asked for whole epochs (timing's epoch_s has one time per complete one)."""
+    epochs = list(timing.get("epoch_s") or [])
+    keys = sorted(set(zip(steps.repeat, steps.epoch, strict=True)))
+    last = {r: e for r, e in keys}
+    complete = keys if len(epochs) == len(keys) else [k for k in keys if k[1] != last[k[0]]]
+    if not epochs or len(complete) != len(epochs) or sum(epochs) <= 0:
+        return None
+    chosen = set(complete)
+    rows = sum(n for n, r, e in zip(steps.rows, steps.repeat, steps.epoch, strict=True)
+               if (r, e) in chosen)
+    return rows / sum(epochs)
+
+
+def headline(m: Mapping[str, Any]) -> dict[str, Any]:
+    """The samples/s a table leads with: the steady rate, or the whole-epoch rate when one
+    was measured and is lower (a loader that does its epoch's reading in the uncounted first
+    step cannot look faster than its epochs are)."""
+    steady, epoch = m.get("samples_per_s"), m.get("epoch_samples_per_s")
+    if epoch is not None and steady is not None and epoch < steady:
+        return {"headline_samples_per_s": epoch, "headline": "whole-epoch"}
+    return {"headline_samples_per_s": steady, "headline": "steady"}
+
+
 def timing_metrics(timing: Mapping[str, Any]) -> dict[str, float | None]:
     """Setup and epoch times (medians over repeats and epochs) and the harness's own share."""
     setup = timing.get("setup_s")
@@ -201,6 +242,10 @@ def scenario_metrics(steps: StepSamples, timing: Mapping[str, Any], row_bytes: i
     """All of a scenario's metrics: from its raw steps and its timing record."""
     out = step_metrics(steps, row_bytes, device)
     out.update(timing_metrics(timing))
+    out.update(slow_steps(steps))
+    if out.get("counted_steps"):
+        out["epoch_samples_per_s"] = epoch_rate(steps, timing)
+        out.update(headline(out))
     if str(timing.get("pinning", "")).startswith("n/a (the loader"):
         out.pop("h2d_gbps", None)  # the harness moved nothing: the copy is in the data wait
     return out

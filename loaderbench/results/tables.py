@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from tabulate import tabulate, tabulate_formats
 
 from loaderbench.errors import UsageError
+from loaderbench.results.ceilings import scenario_marks
 from loaderbench.results.schema import RunResult, ScenarioResult
 
 HEADERS = ("scenario", "device", "steps/s", "samples/s", "ms/step p50", "p90", "data wait",
@@ -58,24 +59,30 @@ def baselines(run: RunResult, loader: str | None) -> dict[str, float]:
     """Per device, the samples/s that speedups are relative to."""
     out: dict[str, float] = {}
     for s in run.scenarios:
-        rate = s.metrics.get("samples_per_s") if s.ok else None
+        rate = samples_rate(s.metrics) if s.ok else None
         if rate is None or (loader and s.loader != loader):
             continue
         out[s.device] = min(out.get(s.device, rate), rate)
     return out
 
 
-def row(result: ScenarioResult, base: float | None) -> list[str]:
+def samples_rate(m: dict) -> float | None:
+    """The headline samples/s (stats.headline), or the steady rate of an older file."""
+    return m.get("headline_samples_per_s", m.get("samples_per_s"))
+
+
+def row(result: ScenarioResult, base: float | None, marked: bool = False) -> list[str]:
     m = result.metrics
     if not result.ok and not m.get("samples_per_s"):
         return [result.name, result.device, result.status.upper(), "-", "-", "-", "-", "-",
                 result.reason or "-"]
-    rate = m.get("samples_per_s")
+    rate = samples_rate(m)
     speed = f"{fmt(rate / base)}x" if rate and base else "-"
     steps = fmt(m.get("steps_per_s")) + (" ~" if m.get("unstable") else "")
     wait = m.get("data_wait_fraction")
     status = "" if result.ok else f"{result.status.upper()}: "
-    return [result.name, result.device, steps, fmt(rate), fmt(m.get("step_ms_p50")),
+    return [result.name, result.device, steps, fmt(rate) + (" !" if marked else ""),
+            fmt(m.get("step_ms_p50")),
             fmt(m.get("step_ms_p90")), "-" if wait is None else f"{wait:.0%}", speed,
             status + checks_cell(result)]
 
@@ -85,19 +92,28 @@ def render(run: RunResult, fmt_name: str = "github", baseline: str | None = None
     base = baselines(run, baseline)
     if baseline and not base:
         raise UsageError(f"--baseline {baseline!r} names no loader that ran ok in this run")
-    rows = [row(s, base.get(s.device)) for s in run.scenarios]
+    marks = {(s.name, s.device): scenario_marks(run, s) for s in run.scenarios if s.ok}
+    rows = [row(s, base.get(s.device), bool(marks.get((s.name, s.device))))
+            for s in run.scenarios]
     text = tabulate(rows, headers=HEADERS, tablefmt=check_format(fmt_name),
                     disable_numparse=True, colalign=_align())
-    return text + footnotes(run.scenarios, baseline)
+    notes = [f"! {name} [{device}]: {reason}" for (name, device), reasons in marks.items()
+             for reason in reasons]
+    return text + footnotes(run.scenarios, baseline, notes)
 
 
 def _align() -> Sequence[str]:
     return ("left", "left", "right", "right", "right", "right", "right", "right", "left")
 
 
-def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> str:
+def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None,
+              marks: Sequence[str] = ()) -> str:
     notes = [f"speedup: samples/s relative to the slowest "
              f"{'`' + baseline + '` scenario' if baseline else 'scenario'} on the same device"]
+    if any(s.metrics.get("headline") == "whole-epoch" for s in scenarios):
+        notes.append("samples/s: the lower of the steady rate (counted steps) and the "
+                     "whole-epoch rate (complete epochs, start-up included)")
+    notes += list(marks)
     notes += [f"~ {s.name} [{s.device}] unstable: {s.metrics.get('unstable_reason') or 'spread'}"
               "; rerun with more steps or repeats" for s in scenarios if s.metrics.get("unstable")]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios

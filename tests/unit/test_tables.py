@@ -27,7 +27,7 @@ def scenario(name, loader, step_s, wait_s, rows=64, device="cpu", transfer_s=0.0
                         (rows,) * n, (0,) * n, (0,) * n, (False,) * n,
                         (True,) + (False,) * (n - 1))
     checks = {"coverage": "exact", "values": "ok (50 rows)", "duplicates": 0, "missing": 0}
-    timing = {"setup_s": 0.25, "epoch_s": [0.5], "loop_s": 1.0, "bookkeeping_s": 0.01,
+    timing = {"setup_s": 0.25, "epoch_s": [n * step_s], "loop_s": 1.0, "bookkeeping_s": 0.01,
               "sync": "none (cpu work is synchronous)" if device == "cpu"
               else "torch.cuda.synchronize", "clock": "time.perf_counter",
               "pinning": "n/a on cpu" if device == "cpu" else "loader",
