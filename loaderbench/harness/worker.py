@@ -173,10 +173,12 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         check(batch)
         poll()
 
+    plan = LoopPlan(s.warmup, s.steps, s.epochs, s.min_time_s, s.max_time_s,
+                    s.target_half_width)
     monitor.start()
-    outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), timed.transfer,
-                       timed.train, devices.synchronizer(s.device), observe, checker.end_epoch,
-                       clock, job.repeat)
+    outcome = run_loop(loader, plan, timed.transfer, timed.train,
+                       devices.synchronizer(s.device), observe, checker.end_epoch, clock,
+                       job.repeat)
     return outcome, monitor.summary()
 
 

@@ -86,6 +86,7 @@ def notes(run: RunResult) -> list[str]:
            "(and over repeats when there are several)",
            "first batch: epoch 0's wait for its first batch (worker start-up); setup: the "
            "loader's one-off setup; epoch: a whole epoch as the training loop sees it"]
+    out += [measured(s) for s in run.scenarios if s.metrics.get("counted_steps")]
     out += calibration_notes(run.calibration)
     out += timing_notes(run.scenarios)
     for s in run.scenarios:
@@ -94,6 +95,17 @@ def notes(run: RunResult) -> list[str]:
             out.append(f"{s.name} [{s.device}]: checks between steps took {share:.0%} of the "
                        "loop's wall time (outside the timed steps; workers ran on meanwhile)")
     return out
+
+
+def measured(s: ScenarioResult) -> str:
+    """What the scenario's rates were measured over."""
+    m = s.metrics
+    partial = " + a partial one" if (s.scenario or {}).get("epochs") is None else ""
+    reads = f"; {m['reads_counted']} slow (chunk-reading) steps counted" \
+        if m.get("reads_seen") else ""
+    return (f"{s.name} [{s.device}]: measured {m['counted_steps']} steps, "
+            f"{fmt(m.get('counted_s'))} s; {m.get('epochs_complete', 0)} full epochs{partial}"
+            f"{reads}")
 
 
 def size(nbytes: float) -> str:

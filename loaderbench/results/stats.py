@@ -104,10 +104,11 @@ def step_metrics(steps: StepSamples, row_bytes: int = 0,
     step = col["wait_s"] + col["transfer_s"] + col["compute_s"]
     groups = np.asarray(steps.repeat)[idx]
     low, high = rate_interval(step, groups)
-    samples_per_s = throughput(step, col["rows"])
     total = float(step.sum())
+    samples_per_s = throughput(step, col["rows"])
     out.update({
-        "steps_per_s": throughput(step), "steps_per_s_ci_low": low, "steps_per_s_ci_high": high,
+        "counted_s": total, "steps_per_s": throughput(step),
+        "steps_per_s_ci_low": low, "steps_per_s_ci_high": high,
         "samples_per_s": samples_per_s, "mb_per_s": samples_per_s * row_bytes / 1e6,
         "step_ms_p50": _ms(step, 50), "step_ms_p90": _ms(step, 90), "step_ms_p99": _ms(step, 99),
         "step_ms_iqr": (percentile(step, 75) - percentile(step, 25)) * 1e3,

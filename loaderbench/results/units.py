@@ -104,3 +104,14 @@ def more_data_factor(point: float, low: float, high: float, threshold: float) ->
     if needed <= 1e-9 or half <= 0:
         return None
     return max(1.1, (half / needed) ** 2)
+
+
+def rate_half_width(times: np.ndarray) -> float | None:
+    """A cheap relative half-width (95%) of the throughput over windows of `times`, for
+    deciding when a run has measured enough: the spread of the windows' mean step times over
+    sqrt(windows). None under MIN_UNITS windows."""
+    w = windows(times)
+    if len(w) < MIN_UNITS:
+        return None
+    means = w[:, 0] / w[:, 1]
+    return float(1.96 * means.std(ddof=1) / means.mean() / np.sqrt(len(w)))

@@ -41,6 +41,12 @@ class Scenario:
     timeout_s: float = 900.0
     seed: int = 0
     slowdown: float = 0.0  # injected: each batch costs this fraction more (harness/inject.py)
+    # Adaptive length: with max_time_s, `steps` is a minimum; the loop runs on until the
+    # counted time reaches min_time_s and the steps/s interval is within ±target_half_width,
+    # or the counted time reaches max_time_s (harness/loop.py).
+    min_time_s: float = 0.0
+    max_time_s: float | None = None
+    target_half_width: float = 0.05
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -57,8 +63,19 @@ class Scenario:
         if not isinstance(self.slowdown, int | float) or self.slowdown < 0:
             raise UsageError(f"scenario {self.name!r}: slowdown must be a fraction >= 0 "
                              "(0.15 for 15% slower)")
+        self._check_adaptive()
         if not isinstance(self.warmup, int) or self.warmup < 0:
             raise UsageError(f"scenario {self.name!r}: warmup must be a whole number >= 0")
+
+    def _check_adaptive(self) -> None:
+        if self.max_time_s is None:
+            return
+        if self.steps is None:
+            raise UsageError(f"scenario {self.name!r}: max_time_s needs steps (the minimum), "
+                             "not epochs")
+        if not 0 <= self.min_time_s <= self.max_time_s or not 0 < self.target_half_width < 1:
+            raise UsageError(f"scenario {self.name!r}: need 0 <= min_time_s <= max_time_s and "
+                             "0 < target_half_width < 1 (0.05 for ±5%)")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
