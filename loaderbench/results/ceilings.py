@@ -2,8 +2,9 @@
 
 A rate is marked (`!` in the tables) when
 - it was measured over fewer than two of the loader's slow, chunk-reading steps while it
-  has such steps (stats.slow_steps): the counted steps are mostly slices of data read
-  before the count began, so the rate leaves most of the reading out;
+  has such steps (stats.slow_steps) and no complete epoch: the counted steps are mostly
+  slices of data read before the count began, so the rate leaves most of the reading out
+  (with a complete epoch, the headline is at most the whole-epoch rate, which holds it);
 - its rows/s is above the run's raw Parquet scan although the loader's set-up was too short
   to have read the data (set-up under the time a scan of every row takes): data read from
   Parquet during the steps cannot arrive faster than a bare scan of it;
@@ -23,7 +24,8 @@ TOLERANCE = 1.05  # a ceiling measured once on a busy machine is itself uncertai
 
 def few_reads(m: Mapping[str, Any]) -> str | None:
     seen, counted = m.get("reads_seen"), m.get("reads_counted")
-    if not seen or counted is None or counted >= MIN_READS:
+    if not seen or counted is None or counted >= MIN_READS \
+            or m.get("epoch_samples_per_s") is not None:
         return None
     return (f"{counted} of its {seen} slow (chunk-reading) steps fell in the counted span: "
             "most of the reading is left out; run more steps or whole epochs")

@@ -53,6 +53,8 @@ def test_a_rate_over_fewer_than_two_reads_is_marked():
     m = scenario_metrics(chunked(epochs=1), {"epoch_s": []}, row_bytes=0)
     (reason,) = ceilings.rate_marks(m, scan=None, dataset_rows=None)
     assert "0 of its 1 slow (chunk-reading) steps" in reason
+    whole = scenario_metrics(chunked(epochs=2), {"epoch_s": [0.509]}, row_bytes=0)
+    assert ceilings.rate_marks(whole, scan=None, dataset_rows=None) == []  # epochs hold it
 
 
 def test_above_the_scan_is_marked_unless_set_up_read_the_data():
