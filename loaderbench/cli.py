@@ -142,6 +142,15 @@ def cmd_gate(args: argparse.Namespace) -> int:
                          + "; ".join(differ) + "); rerun the baseline here, or pass "
                          "--allow-different to compare anyway")
     verdicts = gate.gate(baseline, current, threshold)
+    undecided = {(v.name, v.device) for v in verdicts if v.verdict in ("noisy", "insufficient")}
+    if args.retry and undecided:
+        from loaderbench.harness.retry import remeasure
+        from loaderbench.results.store import save
+
+        print(f"re-measuring {len(undecided)} undecided scenario(s) once", file=sys.stderr)
+        current = remeasure(current, undecided)
+        save(current, args.current)
+        verdicts = gate.gate(baseline, current, threshold)
     mark = " (different machines)" if differ else ""
     print(gate.render(verdicts, args.format, threshold, mark))
     if differ:
@@ -171,6 +180,9 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
     g.add_argument("--noisy", choices=("pass", "fail"), default="pass",
                    help="what an undecided (noisy) scenario does to the exit code (default pass)")
+    g.add_argument("--retry", action="store_true",
+                   help="measure noisy and insufficient scenarios once more, add the repeats "
+                        "to CURRENT and judge again")
     g.add_argument("--allow-different", action="store_true",
                    help="compare runs from different machines or library versions (marked)")
     g.add_argument("--format", default="github")

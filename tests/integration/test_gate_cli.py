@@ -91,3 +91,19 @@ def test_gate_refuses_different_machines_unless_allowed(runs, tmp_path, capsys):
     assert main(["gate", str(runs["base"]), other, "--allow-different", LOOSE]) == 0
     captured = capsys.readouterr()
     assert "(different machines)" in captured.out and "Other CPU" in captured.err
+
+
+def test_retry_remeasures_an_insufficient_scenario_and_pools_it(runs, tiny_root, tmp_path,
+                                                                 capsys):
+    from loaderbench.results.store import load
+
+    suite = tmp_path / "short.toml"
+    suite.write_text(SUITE.format(slowdown=0.0).replace("steps = 150", "steps = 12"))
+    short = tmp_path / "short.json"
+    assert main(["run", "--quiet", "--suite", str(suite), "--data", str(tiny_root),
+                 "--out", str(short), "--no-calibrate"]) == 0
+    assert main(["gate", str(runs["base"]), str(short), LOOSE]) == 2  # 12 steps: insufficient
+    assert main(["gate", str(runs["base"]), str(short), LOOSE, "--retry"]) == 0
+    assert "re-measuring 1 undecided" in capsys.readouterr().err
+    (pooled,) = load(short).scenarios
+    assert set(pooled.steps.repeat) == {0, 1} and pooled.metrics["counted_steps"] == 24

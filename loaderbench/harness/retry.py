@@ -1,0 +1,50 @@
+"""`gate --retry`: measure the undecided scenarios once more, as asv retries, and pool the new
+repeats with the old ones, so the gate judges them on more data.
+
+The scenarios are rebuilt from the current result file's own records (each keeps its
+resolved Scenario), on the same data (its folder, recorded in the file), in fresh processes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Collection
+from dataclasses import replace
+from pathlib import Path
+
+from loaderbench.errors import UsageError
+from loaderbench.harness.prepare import prepare
+from loaderbench.harness.runner import run_scenario
+from loaderbench.results.schema import RunResult, ScenarioResult
+from loaderbench.results.stats import scenario_metrics
+from loaderbench.scenarios.dataset import DatasetSpec
+from loaderbench.scenarios.scenario import Scenario
+
+
+def pooled(old: ScenarioResult, new: ScenarioResult) -> ScenarioResult:
+    """`old` with `new`'s steps appended as further repeats, metrics recomputed."""
+    offset = max(old.steps.repeat, default=-1) + 1
+    added = replace(new.steps, repeat=tuple(r + offset for r in new.steps.repeat))
+    steps = type(old.steps).concat([old.steps, added])
+    timing = {**old.timing, "epoch_s": [*old.timing.get("epoch_s", []),
+                                        *new.timing.get("epoch_s", [])]}
+    metrics = scenario_metrics(steps, timing, old.metrics.get("row_bytes", 0), old.device)
+    return old.with_(steps=steps, timing=timing, metrics=metrics)
+
+
+def remeasure(current: RunResult, keys: Collection[tuple[str, str]]) -> RunResult:
+    """`current` with the scenarios of `keys` (name, device) measured once more and pooled."""
+    data = current.dataset or {}
+    spec = data.get("spec")
+    if spec is None and not data.get("root"):
+        raise UsageError("--retry needs the current file's dataset folder; it records none")
+    prepared = prepare(DatasetSpec.from_dict(spec)) if spec else \
+        prepare(DatasetSpec(), Path(data["root"]))
+    out = []
+    with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
+        for s in current.scenarios:
+            if (s.name, s.device) in keys and s.ok and s.scenario:
+                new = run_scenario(Scenario(**s.scenario), prepared, Path(tmp))
+                s = pooled(s, new) if new.ok else s
+            out.append(s)
+    return replace(current, scenarios=tuple(out))
