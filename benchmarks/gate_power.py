@@ -120,6 +120,15 @@ def realized(verdicts: list) -> str:
     return f"{(ratios[len(ratios) // 2] - 1) * 100:+.0f}%" if ratios else "-"
 
 
+def spread(verdicts: list) -> str:
+    """Standard deviation of the A/A changes: the noise a threshold must clear."""
+    changes = [r - 1 for _, r in verdicts if r is not None]
+    if len(changes) < 2:
+        return "-"
+    mean = sum(changes) / len(changes)
+    return f"±{(sum((c - mean) ** 2 for c in changes) / (len(changes) - 1)) ** 0.5:.1%}"
+
+
 def table(found: dict[str, list[RunResult]], threshold: float,
           levels: tuple[int, ...]) -> tuple[str, dict]:
     """One row per scenario: A/A false alarms, then each level's detection and its realized
@@ -130,7 +139,8 @@ def table(found: dict[str, list[RunResult]], threshold: float,
            for lv in levels}
     rows, shares = [], {"aa": [], "15": []}
     for name in aa or next(iter(det.values()), {}):
-        row = [name, len(aa.get(name, [])), cell(aa.get(name, []), "slower")]
+        row = [name, len(aa.get(name, [])), spread(aa.get(name, [])),
+               cell(aa.get(name, []), "slower")]
         shares["aa"] += aa.get(name, [])
         for lv in levels:
             got = det[lv].get(name, [])
@@ -138,7 +148,7 @@ def table(found: dict[str, list[RunResult]], threshold: float,
             if lv == 15:
                 shares["15"] += got
         rows.append(row)
-    headers = ["scenario", "A/A pairs", "A/A slower (noisy)"]
+    headers = ["scenario", "A/A pairs", "A/A sd", "A/A slower (noisy)"]
     for lv in levels:
         headers += [f"{lv}% caught (noisy)", f"{lv}% measured"]
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), shares
@@ -176,7 +186,7 @@ def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> st
     body = []
     for t in thresholds:
         text, shares = table(found, t, plan.levels)
-        body += [f"## --threshold {t:.0%}", "", text, "",
+        body += [f"## --threshold {t * 100:g}%", "", text, "",
                  *(f"- {goals(shares, job_s, n)}" for n in gate.NOISY_POLICIES), ""]
     return "\n".join(head + body)
 
@@ -189,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--levels", default="10,15,30", help="slowdowns in percent")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=60)
-    p.add_argument("--thresholds", default="5,10", help="gate thresholds in percent")
+    p.add_argument("--thresholds", default="5,7.5,10", help="gate thresholds in percent")
     p.add_argument("--budget-s", type=float, default=1500.0, help="stop measuring after this")
     p.add_argument("--load-note", default="", help="a line on the machine's load, for the table")
     p.add_argument("--report-only", action="store_true", help="make the table from DIR only")
@@ -199,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
         measure(plan, a.out)
-    text = report(a.out, plan, [int(x) / 100 for x in a.thresholds.split(",")], a.load_note)
+    text = report(a.out, plan, [float(x) / 100 for x in a.thresholds.split(",")], a.load_note)
     (a.out / "gate_power.md").write_text(text + "\n")
     print(text)
     return 0
