@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -80,7 +81,8 @@ def measure(plan: Plan, out: Path) -> None:
         run = runner.new_run("ci", prepared)
         t = time.monotonic()
         run = runner.run_all(run, chosen, prepared, path)
-        run = replace(run, tool={**run.tool, "job_s": time.monotonic() - t})
+        run = replace(run, tool={**run.tool, "job_s": time.monotonic() - t,
+                                 "load_avg_1min": os.getloadavg()[0]})
         save(run, path)
         print(f"{stem}: {run.tool['job_s']:.0f} s", file=sys.stderr, flush=True)
 
@@ -174,6 +176,12 @@ def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> st
     jobs = sorted(r.tool["job_s"] for r in plain)
     job_s = jobs[len(jobs) // 2] if jobs else None
     counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(found.items()))
+    loads = sorted(r.tool.get("load_avg_1min", 0.0) for v in found.values() for r in v)
+    if loads:
+        load_note = (f"1-minute load average at the end of each run {loads[0]:.1f} to "
+                     f"{loads[-1]:.1f} (median {loads[len(loads) // 2]:.1f}) on "
+                     f"{plain[0].env.get('cores_usable', '?') if plain else '?'} cores. "
+                     + load_note)
     env = plain[0].env if plain else {}
     head = [f"# Gate power on {env.get('cpu', '?')}, {env.get('cores_usable', '?')} cores",
             "", f"`python3 benchmarks/gate_power.py --out DIR --runs {plan.runs} --slowed-runs "
