@@ -53,11 +53,13 @@ class Plan:
 
 
 def kinds(plan: Plan) -> list[tuple[str, float]]:
-    """(file stem, slowdown) of every run, interleaved: plain, each level, plain, ..."""
+    """(file stem, slowdown) of every run, interleaved so that load drift touches all kinds
+    alike: a share of the plain runs, then one run at each level, and again."""
+    per_group = -(-plan.runs // max(plan.slowed_runs, 1))
+    plain = [(f"plain-{i}", 0.0) for i in range(plan.runs)]
     out = []
-    for i in range(max(plan.runs, plan.slowed_runs)):
-        if i < plan.runs:
-            out.append((f"plain-{i}", 0.0))
+    for i in range(max(plan.slowed_runs, -(-plan.runs // per_group))):
+        out += plain[i * per_group:(i + 1) * per_group]
         if i < plan.slowed_runs:
             out += [(f"slow{level}-{i}", level / 100) for level in plan.levels]
     return out
