@@ -103,9 +103,9 @@ def measured(s: ScenarioResult) -> str:
     partial = " + a partial one" if (s.scenario or {}).get("epochs") is None else ""
     reads = f"; {m['reads_counted']} slow (chunk-reading) steps counted" \
         if m.get("reads_seen") else ""
-    return (f"{s.name} [{s.device}]: measured {m['counted_steps']} steps, "
-            f"{fmt(m.get('counted_s'))} s; {m.get('epochs_complete', 0)} full epochs{partial}"
-            f"{reads}")
+    seconds = f", {fmt(m['counted_s'])} s" if m.get("counted_s") is not None else ""
+    return (f"{s.name} [{s.device}]: measured {m['counted_steps']} steps{seconds}; "
+            f"{m.get('epochs_complete', 0)} full epochs{partial}{reads}")
 
 
 def size(nbytes: float) -> str:
