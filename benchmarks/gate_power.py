@@ -32,7 +32,7 @@ from tabulate import tabulate
 
 from loaderbench.harness import runner
 from loaderbench.harness.prepare import prepare
-from loaderbench.results import gate
+from loaderbench.results import gate, units
 from loaderbench.results.schema import RunResult
 from loaderbench.results.store import load, save
 from loaderbench.scenarios import suite as suites
@@ -172,6 +172,45 @@ def goals(shares: dict, job_s: float | None, noisy: str) -> str:
             f"{'met' if job_s is not None and job_s <= GOAL_JOB_S else 'NOT met'})")
 
 
+# Units the gate could resample (most windows per repeat, least steps per window): the
+# choice units.py makes is judged against single steps and whole repeats on the same runs.
+UNIT_CHOICES = {"windows (the gate's)": (units.MAX_WINDOWS_PER_REPEAT,
+                                         units.MIN_STEPS_PER_WINDOW),
+                "single steps": (10**9, 1), "whole repeats": (1, 1)}
+
+
+def unit_verdicts(pairs: list[tuple[RunResult, RunResult]], threshold: float, most: int,
+                  min_steps: int) -> list[str]:
+    """Every scenario pair's verdict with the given units (no minimum sample)."""
+    out = []
+    for base, cur in pairs:
+        cur_by = {(s.name, s.device): s for s in cur.scenarios if s.ok}
+        for b in base.scenarios:
+            c = cur_by.get((b.name, b.device))
+            if not b.ok or c is None:
+                continue
+            bu = units.units(gate.groups(b.steps), most, min_steps)
+            cu = units.units(gate.groups(c.steps), most, min_steps)
+            out.append(units.classify(*units.ratio_interval(bu, cu), threshold))
+    return out
+
+
+def unit_table(found: dict[str, list[RunResult]], threshold: float) -> str:
+    """A/A false alarms and 15% detection, all scenarios together, for each unit choice."""
+    plain = found.get("plain", [])
+    aa_pairs = list(itertools.combinations(plain, 2))
+    hit_pairs = [(b, c) for b in plain for c in found.get("slow15", [])]
+    rows = []
+    for label, (most, min_steps) in UNIT_CHOICES.items():
+        aa = unit_verdicts(aa_pairs, threshold, most, min_steps)
+        hit = unit_verdicts(hit_pairs, threshold, most, min_steps)
+        rate = lambda vs, k: f"{sum(v == k for v in vs) / len(vs):.0%}" if vs else "-"  # noqa: E731
+        rows.append([label, rate(aa, "slower"), rate(aa, "noisy"), rate(hit, "slower"),
+                     rate(hit, "noisy")])
+    return tabulate(rows, headers=["units", "A/A slower", "A/A noisy", "15% caught",
+                                   "15% noisy"], tablefmt="github", disable_numparse=True)
+
+
 def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> str:
     found = pools(out)
     plain = found.get("plain", [])
@@ -197,7 +236,9 @@ def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> st
     for t in thresholds:
         text, shares = table(found, t, plan.levels)
         body += [f"## --threshold {t * 100:g}%", "", text, "",
-                 *(f"- {goals(shares, job_s, n)}" for n in gate.NOISY_POLICIES), ""]
+                 *(f"- {goals(shares, job_s, n)}" for n in gate.NOISY_POLICIES), "",
+                 "Units compared on the same pairs (all scenarios together):", "",
+                 unit_table(found, t), ""]
     return "\n".join(head + body)
 
 

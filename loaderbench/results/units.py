@@ -25,17 +25,21 @@ MIN_UNITS = 4   # windows per side below which no verdict is given
 RESAMPLES = 2000
 
 
-def windows(times: np.ndarray) -> np.ndarray:
-    """Contiguous windows of one repeat's step times: rows of (seconds, steps)."""
+def windows(times: np.ndarray, most: int = MAX_WINDOWS_PER_REPEAT,
+            min_steps: int = MIN_STEPS_PER_WINDOW) -> np.ndarray:
+    """Contiguous windows of one repeat's step times: rows of (seconds, steps); at most
+    `most` windows of at least `min_steps` steps (one window per step with min_steps=1 and
+    a large `most`; one per repeat with most=1)."""
     n = len(times)
-    k = max(1, min(MAX_WINDOWS_PER_REPEAT, n // MIN_STEPS_PER_WINDOW))
+    k = max(1, min(most, n // min_steps))
     parts = np.array_split(np.asarray(times, dtype=np.float64), k)
     return np.array([[p.sum(), len(p)] for p in parts if len(p)], dtype=np.float64)
 
 
-def units(by_repeat: Sequence[np.ndarray]) -> list[np.ndarray]:
+def units(by_repeat: Sequence[np.ndarray], most: int = MAX_WINDOWS_PER_REPEAT,
+          min_steps: int = MIN_STEPS_PER_WINDOW) -> list[np.ndarray]:
     """Each repeat's windows (a repeat with no step is left out)."""
-    return [windows(t) for t in by_repeat if len(t)]
+    return [windows(t, most, min_steps) for t in by_repeat if len(t)]
 
 
 def mean_step(parts: Sequence[np.ndarray]) -> float:
