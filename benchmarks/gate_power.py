@@ -211,6 +211,35 @@ def unit_table(found: dict[str, list[RunResult]], threshold: float) -> str:
                                    "15% noisy"], tablefmt="github", disable_numparse=True)
 
 
+YARDSTICK = "synthetic"
+
+
+def mean_steps(run: RunResult) -> dict[str, float]:
+    """Each ok scenario's mean counted step time."""
+    return {s.name: units.mean_step(units.units(gate.groups(s.steps))) for s in run.scenarios
+            if s.ok and s.metrics.get("counted_steps")}
+
+
+def yardstick_table(found: dict[str, list[RunResult]]) -> str:
+    """The A/A spread of each real loader's change, raw and divided by the synthetic
+    yardstick's change in the same pair of runs: how much of the noise is the machine's
+    load of the moment, which the yardstick feels too."""
+    plain = [mean_steps(r) for r in found.get("plain", [])]
+    rows = []
+    for name in plain[0] if plain else []:
+        if name.startswith(YARDSTICK):
+            continue
+        raw, norm = [], []
+        for a, b in itertools.combinations(plain, 2):
+            yard = next((b[k] / a[k] for k in a if k.startswith(YARDSTICK) and k in b), None)
+            if name in a and name in b and yard:
+                raw.append((None, b[name] / a[name]))
+                norm.append((None, b[name] / a[name] / yard))
+        rows.append([name, spread(raw), spread(norm)])
+    return tabulate(rows, headers=["scenario", "A/A sd", "A/A sd / yardstick"],
+                    tablefmt="github", disable_numparse=True)
+
+
 def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> str:
     found = pools(out)
     plain = found.get("plain", [])
@@ -239,6 +268,9 @@ def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> st
                  *(f"- {goals(shares, job_s, n)}" for n in gate.NOISY_POLICIES), "",
                  "Units compared on the same pairs (all scenarios together):", "",
                  unit_table(found, t), ""]
+    body += ["Load of the moment: each loader's A/A change divided by the synthetic "
+             "yardstick's change in the same pair (an analysis only; the gate does not do it):",
+             "", yardstick_table(found), ""]
     return "\n".join(head + body)
 
 
