@@ -71,7 +71,7 @@ def test_few_repeats_that_disagree_widen_the_interval_to_their_t_interval():
 
     base, cur = side(1.0e-3, 1.3e-3, 0.8e-3), side(1.2e-3, 1.5e-3, 1.0e-3)
     low_t, high_t = units.repeat_interval(base, cur)
-    point, low, high = units.ratio_interval(base, cur)
+    _, low, high = units.ratio_interval(base, cur)
     assert (low, high) == (pytest.approx(min(low_t, low)), pytest.approx(max(high_t, high)))
     assert low < 1 < high  # three disagreeing repeats a side cannot show a 20% change
     assert units.repeat_interval(side(1e-3), cur) is None  # one repeat: no t interval
