@@ -76,7 +76,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
 
 
 def epoch_rate(result: ScenarioResult, rows: int) -> float | None:
-    epochs = result.timing.get("epoch_s") or []
+    epochs = result.timing.epoch_s
     return rows * len(epochs) / sum(epochs) if epochs else None
 
 
@@ -87,13 +87,12 @@ def pct(rate: float | None, ceiling: float | None) -> str:
 def table_rows(run: RunResult) -> list[list[str]]:
     cal, rows = run.calibration, run.dataset["rows"]
     base = run.scenario("vectorized")
-    base_rate = base.metrics.get("samples_per_s") if base and base.ok else None
+    base_rate = base.metrics.samples_per_s if base and base.ok else None
     out = []
     for s in run.scenarios:
-        rate = s.metrics.get("samples_per_s") if s.ok else None
+        rate = s.metrics.samples_per_s if s.ok else None
         times = f"{rate / base_rate:.1f}x" if rate and base_rate else "-"
-        checks = s.checks or {}
-        verdict = (f"{checks.get('coverage')}; values {checks.get('values')}" if s.ok
+        verdict = (f"{s.checks.coverage}; values {s.checks.values_text}" if s.ok and s.checks
                    else f"{s.status.upper()}: {s.reason}")
         out.append([s.name, f"{rate:,.0f}" if rate else "-",
                     f"{epoch_rate(s, rows) or 0:,.0f}", pct(rate, cal.get("scan_rows_per_s")),
@@ -105,9 +104,9 @@ def goals(run: RunResult) -> list[str]:
     """The issue's two goals, judged for the default arrow-native and the best variant."""
     scan = run.calibration.get("scan_rows_per_s")
     base = run.scenario("vectorized")
-    base_rate = base.metrics.get("samples_per_s") if base and base.ok else None
-    rated = [(s.metrics["samples_per_s"], s.name) for s in run.scenarios
-             if s.ok and s.loader == "arrow-native" and s.metrics.get("samples_per_s")]
+    base_rate = base.metrics.samples_per_s if base and base.ok else None
+    rated = [(s.metrics.samples_per_s, s.name) for s in run.scenarios
+             if s.ok and s.loader == "arrow-native" and s.metrics.samples_per_s]
     if not rated or not scan or not base_rate:
         return ["goals: not judged (a scenario or the calibration failed)"]
     if any(s.step != "none" for s in run.scenarios):

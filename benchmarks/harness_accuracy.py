@@ -115,8 +115,8 @@ def overhead_proof(prepared: Prepared, workdir: Path, steps: int) -> Section:
             counted(result, "wait_s"), counted(result, "transfer_s"),
             counted(result, "compute_s"), strict=True))]
         total = len(result.steps)
-        wall = result.timing["loop_s"] / total * 1e6
-        book = result.timing["bookkeeping_s"] / total * 1e6
+        wall = sum(result.timing.loop_s) / total * 1e6
+        book = sum(result.timing.bookkeeping_s) / total * 1e6
         median = statistics.median(step)
         checks.append(median <= OVERHEAD_GOAL_US)
         out.rows.append([rows, len(step), f"{median:.2f}", f"{statistics.fmean(step):.2f}",
@@ -141,8 +141,8 @@ def processes_proof(prepared: Prepared, workdir: Path) -> Section:
     for name, loader, options, steps in cases:
         result = scenario(prepared, workdir, name, loader, options, steps, 5, PROCESSES)
         m = result.metrics
-        ci = (f"{m['steps_per_s']:,.1f} ({m['steps_per_s_ci_low']:,.1f}–"
-              f"{m['steps_per_s_ci_high']:,.1f})")
+        ci = (f"{m.steps_per_s:,.1f} ({m.steps_per_s_ci_low:,.1f}–"
+              f"{m.steps_per_s_ci_high:,.1f})")
         for rate, median in (("1 / median step", True), ("throughput", False)):
             rates = list(repeat_rates(result.steps, median=median).values())
             mid = statistics.median(rates)

@@ -40,7 +40,8 @@ def section(title: str, command: list[str], intro: str = "") -> str:
 
 
 def build(folder: Path, sections: list[tuple[str, list[str], str]]) -> str:
-    files = sorted(folder.glob("*.json"))
+    files = sorted(f for f in folder.glob("*.json")  # not the bare `loaderbench env` files
+                   if '"schema_version"' in f.read_text())
     header = ["# Reference results", "",
               "Result files from real hardware, committed so that a later run can be compared "
               "(`loaderbench compare`) or gated (`loaderbench gate`) against them. Every table "

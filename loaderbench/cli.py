@@ -55,10 +55,13 @@ def add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def add_table_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", default="github", help="table format (tabulate's names)")
+    p.add_argument("--format", default="github", help="table format: tabulate's names, or csv")
     p.add_argument("--baseline", help="loader that speedups are relative to")
     p.add_argument("--details", action="store_true",
                    help="a second table: CI, p99, start-up, %% of calibration, memory, CPU")
+    p.add_argument("--scaling", action="store_true",
+                   help="a table of steps/s and data wait against workers/threads, "
+                        "against the synthetic yardstick")
 
 
 def print_tables(run, args: argparse.Namespace) -> None:
@@ -69,13 +72,18 @@ def print_tables(run, args: argparse.Namespace) -> None:
     if args.details:
         print()
         print(render_details(run, args.format))
+    if args.scaling:
+        from loaderbench.results.scaling import render_scaling
+
+        print()
+        print(render_scaling(run, fmt_name=args.format))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.harness import devices
     from loaderbench.harness.progress import display
     from loaderbench.harness.session import RunRequest, execute
-    from loaderbench.results.tables import check_format
+    from loaderbench.results.formats import check_format
 
     check_format(args.format)
     for name in ("repeats", "steps", "epochs"):

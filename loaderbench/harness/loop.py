@@ -79,11 +79,15 @@ class Recorder:
 
     def add(self, t0: float, t1: float, t2: float, t3: float, rows: int, epoch: int,
             first: bool) -> None:
+        self.add_parts(t1 - t0, t2 - t1, t3 - t2, rows, epoch, first)
+
+    def add_parts(self, wait: float, transfer: float, compute: float, rows: int, epoch: int,
+                  first: bool) -> None:
         c = self.columns
         n = len(c["wait_s"])
-        c["wait_s"].append(t1 - t0)
-        c["transfer_s"].append(t2 - t1)
-        c["compute_s"].append(t3 - t2)
+        c["wait_s"].append(wait)
+        c["transfer_s"].append(transfer)
+        c["compute_s"].append(compute)
         c["rows"].append(rows)
         c["epoch"].append(epoch)
         c["repeat"].append(self.repeat)
@@ -127,17 +131,20 @@ class StepParts:
 def run_loop(loader: Loader, plan: LoopPlan, transfer: Callable[[Batch], Batch],
              train: Callable[[Batch], None], sync: Callable[[], None],
              observe: Callable[[Batch], None], end_epoch: Callable[[int, bool], None],
-             clock: Clock = time.perf_counter, repeat: int = 0) -> LoopOutcome:
-    """Run epochs until the plan is done; return the raw steps and complete epochs' times."""
+             clock: Clock = time.perf_counter, repeat: int = 0,
+             one_epoch: EpochRunner | None = None) -> LoopOutcome:
+    """Run epochs until the plan is done; return the raw steps and complete epochs' times.
+    `one_epoch` runs one epoch's steps (default: the attributed step above)."""
     rec = Recorder(repeat=repeat, warmup=plan.warmup)
     out = LoopOutcome(StepSamples(), [], 0)
     parts = StepParts(transfer, train, sync)
+    run_epoch = one_epoch or _one_epoch
     start = clock()
     epoch = 0
     while not plan.done(rec, epoch):
         t = clock()
-        seconds, complete, bookkeeping = _one_epoch(loader, plan, parts, observe, clock, rec,
-                                                    epoch)
+        seconds, complete, bookkeeping = run_epoch(loader, plan, parts, observe, clock, rec,
+                                                   epoch)
         end_epoch(epoch, complete)
         out.bookkeeping_s += bookkeeping
         if not complete:
@@ -148,6 +155,10 @@ def run_loop(loader: Loader, plan: LoopPlan, transfer: Callable[[Batch], Batch],
     out.loop_s = clock() - start
     out.steps, out.epochs_complete = rec.samples(), len(out.epoch_s)
     return out
+
+
+EpochRunner = Callable[[Loader, LoopPlan, StepParts, Callable[[Batch], None], Clock, Recorder,
+                        int], tuple[float, bool, float]]
 
 
 def _one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
@@ -175,7 +186,7 @@ def _one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
         observe(on_device)
         if plan.steps is not None and plan.enough(rec):
             bookkeeping += clock() - t3
-            _abandon(batches)
+            abandon(batches)
             return 0.0, False, bookkeeping
         t0 = clock()
         bookkeeping += t0 - t3
@@ -185,7 +196,7 @@ def _one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
     return seconds + end_wait, True, bookkeeping
 
 
-def _abandon(batches: Iterator[Batch]) -> None:
+def abandon(batches: Iterator[Batch]) -> None:
     """An epoch cut short: stop a DataLoader's workers now, unless they are persistent."""
     if getattr(batches, "_persistent_workers", False):
         return

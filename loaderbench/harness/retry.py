@@ -14,22 +14,18 @@ from pathlib import Path
 
 from loaderbench.errors import UsageError
 from loaderbench.harness.prepare import prepare
-from loaderbench.harness.runner import run_scenario
+from loaderbench.harness.runner import merge, run_scenario
 from loaderbench.results.schema import RunResult, ScenarioResult
-from loaderbench.results.stats import scenario_metrics
 from loaderbench.scenarios.dataset import DatasetSpec
 from loaderbench.scenarios.scenario import Scenario
 
 
 def pooled(old: ScenarioResult, new: ScenarioResult) -> ScenarioResult:
-    """`old` with `new`'s steps appended as further repeats, metrics recomputed."""
+    """`old` with `new`'s repeats appended (renumbered after old's); metrics follow from the
+    pooled steps when read."""
     offset = max(old.steps.repeat, default=-1) + 1
     added = replace(new.steps, repeat=tuple(r + offset for r in new.steps.repeat))
-    steps = type(old.steps).concat([old.steps, added])
-    timing = {**old.timing, "epoch_s": [*old.timing.get("epoch_s", []),
-                                        *new.timing.get("epoch_s", [])]}
-    metrics = scenario_metrics(steps, timing, old.metrics.get("row_bytes", 0), old.device)
-    return old.with_(steps=steps, timing=timing, metrics=metrics)
+    return merge([old, new.with_(steps=added)])
 
 
 def remeasure(current: RunResult, keys: Collection[tuple[str, str]]) -> RunResult:

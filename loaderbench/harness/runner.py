@@ -15,7 +15,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import loaderbench
@@ -26,10 +26,9 @@ from loaderbench.harness.worker import Job, base_result
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import build_options
 from loaderbench.results import environment
+from loaderbench.results.records import Resources
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import save
-from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 CALIBRATION_TIMEOUT_S = 600
@@ -95,36 +94,26 @@ def run_job(job: Job, workdir: Path) -> ScenarioResult:
     return base_result(job.scenario, "failed", why)
 
 
-def merge(results: Sequence[ScenarioResult], row_bytes: int) -> ScenarioResult:
-    """Repeats of one scenario -> one result whose steps carry their repeat index; timing
-    and resources keep each repeat's value (lists), metrics are recomputed from all steps."""
+def merge(results: Sequence[ScenarioResult]) -> ScenarioResult:
+    """Repeats of one scenario -> one result: steps carry their repeat index, timing and
+    resources keep one value per repeat (their fields are tuples: concatenated)."""
     first = results[0]
     if len(results) == 1:
         return first
     bad = next((r for r in results if r.status != "ok"), None)
-    steps = StepSamples.concat([r.steps for r in results])
-    timing = {**first.timing, **{k: [r.timing.get(k) for r in results]
-                                 for k in ("setup_s", "loop_s", "bookkeeping_s")},
-              **{k: [e for r in results for e in r.timing.get(k, [])]
-                 for k in ("epoch_s", "epoch_wall_s")}}
-    out = (bad or first).with_(steps=steps, timing=timing,
-                               resources=merge_resources([r.resources for r in results]))
-    if not len(steps):
-        return out
-    return out.with_(metrics=scenario_metrics(steps, timing, row_bytes, first.device))
+    return (bad or first).with_(
+        steps=StepSamples.concat([r.steps for r in results]),
+        timing=replace(first.timing, **concat([r.timing for r in results], PER_REPEAT_TIMING)),
+        resources=Resources(**concat([r.resources for r in results], RESOURCE_FIELDS)))
 
 
-def merge_resources(parts: Sequence[dict]) -> dict:
-    """Peaks are the largest over repeats; CPU use is the median repeat's."""
-    out = dict(parts[0])
-    for key in ("peak_rss_mib", "main_peak_rss_mib", "max_worker_processes"):
-        values = [p[key] for p in parts if p.get(key) is not None]
-        if values:
-            out[key] = max(values)
-    busy = sorted(p["cpu_cores_busy"] for p in parts if p.get("cpu_cores_busy") is not None)
-    if busy:
-        out["cpu_cores_busy"] = busy[len(busy) // 2]
-    return out
+PER_REPEAT_TIMING = ("setup_s", "loop_s", "bookkeeping_s", "epoch_s", "epoch_wall_s")
+RESOURCE_FIELDS = tuple(f.name for f in fields(Resources))
+
+
+def concat(parts: Sequence[object], names: Sequence[str]) -> dict[str, tuple]:
+    """Each named tuple field of `parts`, joined in order."""
+    return {n: tuple(v for p in parts for v in getattr(p, n)) for n in names}
 
 
 def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progress = silent,
@@ -139,7 +128,7 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
             break
-    return merge(results, batch_row_bytes(len(prepared.source.roles.features)))
+    return merge(results)
 
 
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
 from loaderbench.loaders.base import Batch
+from loaderbench.results.records import Pinning, Transfer
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class TransferPlan:
     mode: str  # what the result records, in words
     pin_in_trainer: bool = False
     non_blocking: bool = False
-    pinning: str = "none"  # loader | trainer | none | n/a on DEVICE
+    pinning: Pinning = Pinning.NONE
 
     def function(self) -> Callable[[Batch], Batch]:
         if self.device == "cpu":
@@ -40,9 +40,10 @@ class TransferPlan:
             return lambda b: b.pin_memory().to(target, non_blocking=nb)
         return lambda b: b.to(target, non_blocking=nb)
 
-    def record(self) -> dict[str, Any]:
-        return {"transfer_mode": self.mode, "pinning": self.pinning,
-                "non_blocking": self.non_blocking if self.device != "cpu" else None}
+    def record(self, pinned_batches: bool | None = None) -> Transfer:
+        """What the result keeps: the plan, and whether the batches came pinned."""
+        return Transfer(self.pinning, self.mode,
+                        self.non_blocking if self.device != "cpu" else None, pinned_batches)
 
 
 def _identity(batch: Batch) -> Batch:
@@ -54,20 +55,20 @@ def plan(device: str, requested: str, loader_pins: bool, non_blocking: bool | No
     """Decide the transfer from the scenario's `transfer` field and what the loader does."""
     if on_device:
         return TransferPlan("cpu", "done by the loader inside next() (counted as data wait)",
-                            pinning="n/a (the loader copies)")
+                            pinning=Pinning.IN_LOADER)
     if device != "cuda":
         asked = requested == "pin" or loader_pins or pin_option
         note = f"; pinning n/a on {device}" if asked else ""
         mode = "none (already on cpu)" if device == "cpu" else "pageable"
-        return TransferPlan(device, mode + note, pinning=f"n/a on {device}")
+        return TransferPlan(device, mode + note, pinning=Pinning.NOT_APPLICABLE)
     if requested == "pin" and not loader_pins:
         nb = True if non_blocking is None else non_blocking
-        return TransferPlan(device, f"trainer pin, non_blocking={nb}", True, nb, "trainer")
+        return TransferPlan(device, f"trainer pin, non_blocking={nb}", True, nb, Pinning.TRAINER)
     if loader_pins:
         nb = True if non_blocking is None else non_blocking
-        return TransferPlan(device, f"loader pin, non_blocking={nb}", False, nb, "loader")
+        return TransferPlan(device, f"loader pin, non_blocking={nb}", False, nb, Pinning.LOADER)
     nb = bool(non_blocking)
-    return TransferPlan(device, f"pageable, non_blocking={nb}", False, nb, "none")
+    return TransferPlan(device, f"pageable, non_blocking={nb}", False, nb, Pinning.NONE)
 
 
 class PinProbe:

@@ -25,12 +25,14 @@ from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
 from loaderbench.harness.inject import slowed
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
+from loaderbench.harness.overlap import Streams, overlap_record, overlapped
 from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
+from loaderbench.loaders.extras import unusable
+from loaderbench.results.records import Resources, Timing
 from loaderbench.results.schema import ScenarioResult, StepSamples
-from loaderbench.results.stats import scenario_metrics
 from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.dataset import batch_row_bytes, open_data
 from loaderbench.scenarios.preprocess import Preprocessor
@@ -76,13 +78,18 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     if not status.available:
         return base_result(s, "skipped", status.reason)
     try:
+        absent = unusable(get_loader(s.loader))
+    except UsageError as err:
+        return base_result(s, "failed", str(err))
+    if absent:
+        return base_result(s, "skipped", absent)
+    try:
         return measure(job, clock)
     except UsageError as err:
         return base_result(s, "failed", str(err))
     except Exception as err:
         detail = traceback.format_exc(limit=8)
-        return base_result(s, "failed", f"{type(err).__name__}: {err}",
-                           timing={"traceback": detail})
+        return base_result(s, "failed", f"{type(err).__name__}: {err}", traceback=detail)
 
 
 def build_loader(job: Job) -> tuple[Loader, Checker]:
@@ -107,18 +114,23 @@ class Timed:
 
     @classmethod
     def build(cls, device: str, move: Callable[[Batch], Batch],
-              train: Callable[[Batch], None]) -> Timed:
-        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part."""
+              train: Callable[[Batch], None], events_around: bool = True) -> Timed:
+        """On CUDA: a probe of the first batch's pinning, and CUDA events around each part
+        (unless the loop times the device itself: the overlapped loop)."""
         if device != "cuda":
             return cls(move, train, None, None)
         probe = transfer_mod.PinProbe(move)
-        events = devices.event_timer(device)
+        events = devices.event_timer(device) if events_around else None
         timed_move, timed_train = events.wrap(probe, train) if events else (probe, train)
         return cls(timed_move, timed_train, probe, events)
 
-    def record(self) -> dict[str, Any]:
-        return {"pinned_batches": self.probe.pinned if self.probe else None,
-                "device_timer": self.events.method if self.events else "none"}
+    @property
+    def pinned(self) -> bool | None:
+        return self.probe.pinned if self.probe else None
+
+    @property
+    def device_timer(self) -> str:
+        return self.events.method if self.events else "none"
 
     def columns(self, steps: StepSamples) -> StepSamples:
         if self.events is None:
@@ -143,25 +155,27 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
                       torch.device(s.device), s.seed)
-    timed = Timed.build(s.device, move.function(), train)
+    timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
         outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()
-    timing = {"setup_s": setup_s, "epoch_s": outcome.epoch_s, "epoch_wall_s": outcome.epoch_wall_s,
-              "bookkeeping_s": outcome.bookkeeping_s, "loop_s": outcome.loop_s,
-              **move.record(), **timed.record(), "clock": CLOCK_NAME,
-              "sync": devices.probe(s.device).sync_method}
-    steps = timed.columns(outcome.steps)
-    row_bytes = batch_row_bytes(checker.preprocessor.n_features)
-    return base_result(s, "failed" if failure else "ok", failure or "", steps=steps,
-                       metrics=scenario_metrics(steps, timing, row_bytes, s.device),
-                       checks=checks, timing=timing, resources=resources)
+    clocks = {"sync": devices.probe(s.device).sync_method, "device_timer": timed.device_timer}
+    if s.loop == "overlapped":
+        clocks.update(overlap_record(s.device))
+    timing = Timing(setup_s=(setup_s,), loop_s=(outcome.loop_s,),
+                    bookkeeping_s=(outcome.bookkeeping_s,), epoch_s=tuple(outcome.epoch_s),
+                    epoch_wall_s=tuple(outcome.epoch_wall_s), clock=CLOCK_NAME, loop=s.loop,
+                    **clocks)
+    return base_result(s, "failed" if failure else "ok", failure or "",
+                       steps=timed.columns(outcome.steps), transfer=move.record(timed.pinned),
+                       timing=timing, checks=checks, resources=resources,
+                       row_bytes=batch_row_bytes(checker.preprocessor.n_features))
 
 
 def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, timed: Timed,
-          clock: Clock) -> tuple[LoopOutcome, dict[str, Any]]:
+          clock: Clock) -> tuple[LoopOutcome, Resources]:
     """The step loop, with the checks and the resource monitor between steps."""
     s = job.scenario
     collect = timed.events.collect if timed.events else None
@@ -173,20 +187,24 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         check(batch)
         poll()
 
+    streams = Streams.for_device(s.device) if s.loop == "overlapped" else None
+    monitor.start()
     plan = LoopPlan(s.warmup, s.steps, s.epochs, s.min_time_s, s.max_time_s,
                     s.target_half_width)
-    monitor.start()
     outcome = run_loop(loader, plan, timed.transfer, timed.train,
                        devices.synchronizer(s.device), observe, checker.end_epoch, clock,
-                       job.repeat)
-    return outcome, monitor.summary()
+                       job.repeat, overlapped(streams) if streams else None)
+    if streams is not None and streams.cuda:
+        outcome.steps = replace(outcome.steps, transfer_dev_s=tuple(streams.transfer_dev_s),
+                                compute_dev_s=tuple(streams.compute_dev_s))
+    return outcome, Resources(**{k: (v,) for k, v in monitor.summary().items()})
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     job = Job.from_dict(json.loads(Path(args[0]).read_text()))
     result = execute(job)
-    write_atomic(Path(args[1]), dumps(result.to_dict()))
+    write_atomic(Path(args[1]), dumps(result.to_dict(metrics=False)))
     return 0
 
 

@@ -28,6 +28,10 @@ BUILTIN: dict[str, str] = {
     "synthetic": "loaderbench.loaders.synthetic:SyntheticLoader",
     "gpu-preprocess": "loaderbench.loaders.gpu_preprocess:GpuPreprocessLoader",
     "arrow-native": "loaderbench.loaders.arrow_native:ArrowNativeLoader",
+    "hf-datasets": "loaderbench.loaders.hf_datasets:HfDatasetsLoader",
+    "polars": "loaderbench.loaders.polars_reader:PolarsLoader",
+    "torchdata-nodes": "loaderbench.loaders.torchdata_nodes:TorchdataNodesLoader",
+    "arrow-shm": "loaderbench.loaders.arrow_shm:ArrowShmLoader",
 }
 
 

@@ -84,6 +84,10 @@ class Loader(abc.ABC):
     Options: ClassVar[type[LoaderOptions]] = LoaderOptions
     #: False for loaders that do not read the dataset (the synthetic yardstick).
     covers_dataset: ClassVar[bool] = True
+    #: Optional modules the loader imports (loaders/extras.py) and the pip extra that installs
+    #: them; without them a scenario is `skipped` with the install command.
+    requires: ClassVar[tuple[str, ...]] = ()
+    extra: ClassVar[str] = ""
     #: True for loaders whose batches are already on the target device (they copy inside
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.

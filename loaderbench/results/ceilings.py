@@ -32,7 +32,7 @@ def few_reads(m: Mapping[str, Any]) -> str | None:
 
 
 def above_scan(m: Mapping[str, Any], scan: float | None, dataset_rows: int | None) -> str | None:
-    rate, setup = m.get("headline_samples_per_s", m.get("samples_per_s")), m.get("setup_s")
+    rate, setup = m.get("headline_samples_per_s") or m.get("samples_per_s"), m.get("setup_s")
     if not rate or not scan or rate <= TOLERANCE * scan:
         return None
     if setup is not None and dataset_rows and setup >= dataset_rows / scan:
@@ -56,7 +56,7 @@ def rate_marks(m: Mapping[str, Any], scan: float | None, dataset_rows: int | Non
 
 
 def reads_dataset(result: ScenarioResult) -> bool:
-    return not str((result.checks or {}).get("coverage", "")).startswith("n/a")
+    return result.checks is None or result.checks.covers_dataset
 
 
 def scenario_marks(run: RunResult, result: ScenarioResult,

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tabulate import tabulate
-
 from loaderbench.errors import UsageError
+from loaderbench.results.columns import FIGURES, Column, fmt
+from loaderbench.results.formats import table
 from loaderbench.results.schema import RunResult, ScenarioResult
-from loaderbench.results.tables import check_format, fmt
-
-METRICS = ("samples_per_s", "steps_per_s", "step_ms_p50", "data_wait_fraction", "mb_per_s")
 
 
 def describe_env(env: dict) -> str:
@@ -31,24 +28,23 @@ def _key(s: ScenarioResult, by: str) -> tuple[str, str]:
     return (s.name, "" if by == "name" else s.device)
 
 
-def _cell(s: ScenarioResult | None, metric: str, first: float | None, by: str) -> str:
+def _cell(s: ScenarioResult | None, column: Column, first: float | None, by: str) -> str:
     if s is None:
         return "-"
     if not s.ok:
-        return s.status
-    value = s.metrics.get(metric)
+        return str(s.status)
+    value = s.metrics.get(column.metric)
     if value is None:
         return "-"
-    shown = f"{value:.0%}" if metric == "data_wait_fraction" else fmt(value)
     where = f" [{s.device}]" if by == "name" else ""
-    ratio = f" ({fmt(value / first)}x)" if first and metric != "data_wait_fraction" else ""
-    return shown + ratio + where
+    ratio = f" ({fmt(value / first)}x)" if first and column.ratio else ""
+    return column.show(value) + ratio + where
 
 
 def compare(runs: Sequence[RunResult], labels: Sequence[str], metric: str = "samples_per_s",
             fmt_name: str = "github", by: str = "name+device") -> str:
-    if metric not in METRICS:
-        raise UsageError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    if metric not in FIGURES:
+        raise UsageError(f"unknown metric {metric!r}; choose one of {', '.join(FIGURES)}")
     if by not in ("name", "name+device"):
         raise UsageError("--by must be name or name+device")
     tables = [{_key(s, by): s for s in run.scenarios} for run in runs]
@@ -58,8 +54,8 @@ def compare(runs: Sequence[RunResult], labels: Sequence[str], metric: str = "sam
         first = tables[0].get(k)
         base = first.metrics.get(metric) if first is not None and first.ok else None
         rows.append([k[0], *([k[1]] if by != "name" else []),
-                     *(_cell(t.get(k), metric, base, by) for t in tables)])
+                     *(_cell(t.get(k), FIGURES[metric], base, by) for t in tables)])
     headers = ["scenario", *(["device"] if by != "name" else []), *labels]
-    text = tabulate(rows, headers=headers, tablefmt=check_format(fmt_name), disable_numparse=True)
     notes = [f"{label}: {describe_env(run.env)}" for label, run in zip(labels, runs, strict=True)]
-    return "\n".join([text, f"{metric}; (Nx) relative to {labels[0]}", *notes])
+    return table(fmt_name, headers, rows, notes=[f"{metric}; (Nx) relative to {labels[0]}",
+                                                  *notes])

@@ -13,17 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tabulate import tabulate
-
-from loaderbench.results.ceilings import above_pinned, reads_dataset
+from loaderbench.results.ceilings import above_pinned
+from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
+from loaderbench.results.columns import headers as headers_of
+from loaderbench.results.formats import table
 from loaderbench.results.schema import RunResult, ScenarioResult
-from loaderbench.results.tables import check_format, fmt
 
-HEADERS = ("scenario", "device", "steps/s (95% CI)", "p99 ms", "first batch s", "setup s",
-           "epoch s", "% scan", "H2D GB/s", "% pinned", "transfer", "peak RSS MiB",
-           "CPU cores")
-ALIGN = ("left", "left", "right", "right", "right", "right", "right", "right", "right",
-         "right", "left", "right", "right")
 BOOKKEEPING_NOTE_ABOVE = 0.05
 
 
@@ -33,51 +28,61 @@ def percent(part: float | None, whole: float | None) -> str:
     return f"{fmt(100 * part / whole, 2)}%"
 
 
-def ci_cell(m: Mapping[str, Any]) -> str:
-    rate, low, high = (m.get(k) for k in ("steps_per_s", "steps_per_s_ci_low",
-                                          "steps_per_s_ci_high"))
-    if rate is None:
+def ci_cell(c: Cell) -> str:
+    m = c.result.metrics
+    if m.steps_per_s is None:
         return "-"
-    return fmt(rate) + (f" ({fmt(low)}–{fmt(high)})" if low is not None else "")
+    low, high = m.steps_per_s_ci_low, m.steps_per_s_ci_high
+    return fmt(m.steps_per_s) + (f" ({fmt(low)}–{fmt(high)})" if low is not None else "")
 
 
 def pinned_ceiling(run: RunResult, result: ScenarioResult) -> float | None:
     """The calibration's pinned GB/s for a batch of this scenario's size on its device."""
     device = (run.calibration.get("devices") or {}).get(result.device) or {}
     by_size = device.get("h2d_pinned_gbps_by_bytes") or {}
-    return by_size.get(str(result.metrics.get("batch_bytes")))
+    return by_size.get(str(result.metrics.batch_bytes))
 
 
-def transfer_cell(result: ScenarioResult) -> str:
-    pinning = (result.timing or {}).get("pinning")
-    if not pinning or pinning.startswith("n/a"):
-        return pinning or "-"
-    nb = ", non_blocking" if result.timing.get("non_blocking") else ""
-    return {"none": "pageable"}.get(pinning, f"{pinning} pin") + nb
+def scan_cell(c: Cell) -> str:
+    """rows/s as a share of the raw scan; only for loaders that read the dataset."""
+    reads = c.result.checks is None or c.result.checks.covers_dataset
+    scan = c.run.calibration.get("scan_rows_per_s") if reads else None
+    return percent(c.result.metrics.samples_per_s, scan)
 
 
-def row(run: RunResult, result: ScenarioResult) -> list[str]:
-    m, res = result.metrics, result.resources or {}
-    if not m.get("counted_steps"):
-        return [result.name, result.device, result.status.upper(), *["-"] * (len(HEADERS) - 3)]
-    scan = run.calibration.get("scan_rows_per_s") if reads_dataset(result) else None
-    gbps = m.get("h2d_gbps")
-    return [result.name, result.device, ci_cell(m), fmt(m.get("step_ms_p99")),
-            fmt(m.get("first_batch_s")), fmt(m.get("setup_s")), fmt(m.get("epoch_s")),
-            percent(m.get("samples_per_s"), scan), fmt(gbps),
-            _pinned_cell(m, pinned_ceiling(run, result)) if result.device == "cuda" else "-",
-            transfer_cell(result), fmt(res.get("peak_rss_mib")), fmt(res.get("cpu_cores_busy"))]
+def pinned_cell(c: Cell) -> str:
+    if c.result.device != "cuda":
+        return "-"
+    pinned = pinned_ceiling(c.run, c.result)
+    mark = " !" if above_pinned(c.result.metrics, pinned) else ""
+    return percent(c.result.metrics.h2d_gbps, pinned) + mark
 
 
-def _pinned_cell(m: Mapping[str, Any], pinned: float | None) -> str:
-    return percent(m.get("h2d_gbps"), pinned) + (" !" if above_pinned(m, pinned) else "")
+def transfer_cell(c: Cell) -> str:
+    transfer = c.result.transfer
+    return "-" if transfer is None else transfer.describe(c.result.device)
+
+
+COLUMNS: tuple[Column, ...] = (
+    SCENARIO, DEVICE, Column("steps/s (95% CI)", ci_cell), FIGURES["step_ms_p99"],
+    FIGURES["first_batch_s"], FIGURES["setup_s"], FIGURES["epoch_s"],
+    Column("% scan", scan_cell), FIGURES["h2d_gbps"], Column("% pinned", pinned_cell),
+    Column("transfer", transfer_cell, "left"),
+    Column("peak RSS MiB", lambda c: fmt(c.result.resources.peak_rss)),
+    Column("CPU cores", lambda c: fmt(c.result.resources.cores_busy)),
+)
+
+
+def row(cell: Cell) -> list[str]:
+    result = cell.result
+    if not result.metrics.counted_steps:
+        return [result.name, result.device, result.status.upper(), *["-"] * (len(COLUMNS) - 3)]
+    return cells(COLUMNS, cell)
 
 
 def render_details(run: RunResult, fmt_name: str = "github") -> str:
-    rows = [row(run, s) for s in run.scenarios]
-    text = tabulate(rows, headers=HEADERS, tablefmt=check_format(fmt_name),
-                    disable_numparse=True, colalign=ALIGN)
-    return text + "\n" + "\n".join(notes(run))
+    rows = [row(Cell(run, s)) for s in run.scenarios]
+    return table(fmt_name, headers_of(COLUMNS), rows, aligns(COLUMNS), notes(run))
 
 
 def notes(run: RunResult) -> list[str]:
@@ -86,11 +91,11 @@ def notes(run: RunResult) -> list[str]:
            "(and over repeats when there are several)",
            "first batch: epoch 0's wait for its first batch (worker start-up); setup: the "
            "loader's one-off setup; epoch: a whole epoch as the training loop sees it"]
-    out += [measured(s) for s in run.scenarios if s.metrics.get("counted_steps")]
+    out += [measured(s) for s in run.scenarios if s.metrics.counted_steps]
     out += calibration_notes(run.calibration)
     out += timing_notes(run.scenarios)
     for s in run.scenarios:
-        share = s.metrics.get("bookkeeping_fraction")
+        share = s.metrics.bookkeeping_fraction
         if share is not None and share > BOOKKEEPING_NOTE_ABOVE:
             out.append(f"{s.name} [{s.device}]: checks between steps took {share:.0%} of the "
                        "loop's wall time (outside the timed steps; workers ran on meanwhile)")
@@ -101,11 +106,10 @@ def measured(s: ScenarioResult) -> str:
     """What the scenario's rates were measured over."""
     m = s.metrics
     partial = " + a partial one" if (s.scenario or {}).get("epochs") is None else ""
-    reads = f"; {m['reads_counted']} slow (chunk-reading) steps counted" \
-        if m.get("reads_seen") else ""
-    seconds = f", {fmt(m['counted_s'])} s" if m.get("counted_s") is not None else ""
-    return (f"{s.name} [{s.device}]: measured {m['counted_steps']} steps{seconds}; "
-            f"{m.get('epochs_complete', 0)} full epochs{partial}{reads}")
+    reads = f"; {m.reads_counted} slow (chunk-reading) steps counted" if m.reads_seen else ""
+    seconds = f", {fmt(m.counted_s)} s" if m.counted_s is not None else ""
+    return (f"{s.name} [{s.device}]: measured {m.counted_steps} steps{seconds}; "
+            f"{m.epochs_complete} full epochs{partial}{reads}")
 
 
 def size(nbytes: float) -> str:
@@ -123,7 +127,7 @@ def calibration_notes(cal: Mapping[str, Any]) -> list[str]:
     for name, dev in sorted((cal.get("devices") or {}).items()):
         parts = [f"{kind} {fmt(dev.get(f'h2d_{kind}_gbps_large'))} GB/s at 64 MiB, "
                  f"{fmt(dev.get(f'h2d_{kind}_gbps_batch'))} GB/s at "
-                 f"{size(dev.get('batch_bytes', 0))} (the most common batch)"
+                 f"{size(dev.get('batch_bytes') or 0)} (the most common batch)"
                  for kind in ("pinned", "pageable") if f"h2d_{kind}_gbps_large" in dev]
         out.append(f"{name} host-to-device: " + "; ".join(parts))
     return out
@@ -133,10 +137,10 @@ def timing_notes(scenarios: Sequence[ScenarioResult]) -> list[str]:
     """How each device's steps were timed, once per device."""
     seen: dict[str, str] = {}
     for s in scenarios:
-        t = s.timing or {}
-        if s.device in seen or "sync" not in t:
+        t = s.timing
+        if s.device in seen or not t.sync:
             continue
-        events = t.get("device_timer")
+        events = t.device_timer
         extra = f"; {events} beside it (JSON: *_dev_*)" if events and events != "none" else ""
-        seen[s.device] = f"timed on {s.device}: {t.get('clock')} after sync = {t['sync']}{extra}"
+        seen[s.device] = f"timed on {s.device}: {t.clock} after sync = {t.sync}{extra}"
     return list(seen.values())

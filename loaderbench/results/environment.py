@@ -14,11 +14,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 LIBRARIES = ("torch", "pyarrow", "pandas", "numpy", "scikit-learn", "tabulate", "loaderbench")
+#: The peer loaders' libraries (the `peers` extra): None where not installed.
+PEER_LIBRARIES = ("datasets", "torchdata", "polars")
 
 
 def library_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for name in LIBRARIES:
+    for name in (*LIBRARIES, *PEER_LIBRARIES):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

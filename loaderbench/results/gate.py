@@ -24,14 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tabulate import tabulate
 
 from loaderbench.errors import UsageError
 from loaderbench.results import units
+from loaderbench.results.columns import fmt as num
 from loaderbench.results.fingerprint import option_differences
+from loaderbench.results.formats import table
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.tables import check_format
-from loaderbench.results.tables import fmt as num
 
 EXIT_PASS, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
 NOISY_POLICIES = ("pass", "fail")
@@ -150,6 +149,6 @@ def render(verdicts: Sequence[Verdict], fmt: str = "github", threshold: float = 
              v.note] for v in verdicts]
     headers = ("scenario", "device", "baseline steps/s", "current steps/s", "step time",
                "95% interval", "verdict", "note")
-    table = tabulate(rows, headers=headers, tablefmt=check_format(fmt), disable_numparse=True)
-    return table + (f"\nthreshold ±{threshold:.0%}; step time = mean over counted steps "
-                    "(windows of consecutive steps resampled); positive = slower")
+    return table(fmt, headers, rows, notes=[
+        f"threshold ±{threshold:.0%}; step time = mean over counted steps (windows of "
+        "consecutive steps resampled); positive = slower"])

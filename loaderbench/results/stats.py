@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from loaderbench.results import units
-from loaderbench.results.schema import StepSamples
+from loaderbench.results.records import Timing
+from loaderbench.results.samples import StepSamples
 
 UNSTABLE_RATE_HALF_WIDTH = 0.10
 UNSTABLE_REPEAT_SPREAD = 0.10
@@ -197,11 +198,11 @@ def slow_steps(steps: StepSamples) -> dict[str, int]:
     return {"reads_counted": int(slow[idx].sum()), "reads_seen": int(slow.sum())}
 
 
-def epoch_rate(steps: StepSamples, timing: Mapping[str, Any]) -> float | None:
+def epoch_rate(steps: StepSamples, timing: Timing) -> float | None:
     """Whole-epoch samples/s: the rows of complete epochs over their wall time, start-up
     (epoch 0's first step) included. Complete: every epoch but each repeat's last, or all of
     them when the run asked for whole epochs (timing's epoch_s has one time per complete one)."""
-    epochs = list(timing.get("epoch_s") or [])
+    epochs = list(timing.epoch_s)
     keys = sorted(set(zip(steps.repeat, steps.epoch, strict=True)))
     last = {r: e for r, e in keys}
     complete = keys if len(epochs) == len(keys) else [k for k in keys if k[1] != last[k[0]]]
@@ -223,30 +224,13 @@ def headline(m: Mapping[str, Any]) -> dict[str, Any]:
     return {"headline_samples_per_s": steady, "headline": "steady"}
 
 
-def timing_metrics(timing: Mapping[str, Any]) -> dict[str, float | None]:
+def timing_metrics(timing: Timing) -> dict[str, float | int | None]:
     """Setup and epoch times (medians over repeats and epochs) and the harness's own share."""
-    setup = timing.get("setup_s")
-    setups = [s for s in (setup if isinstance(setup, list) else [setup]) if s is not None]
-    epochs = list(timing.get("epoch_s") or [])
-    loop, book = timing.get("loop_s"), timing.get("bookkeeping_s")
+    loop = float(np.sum(timing.loop_s))
     return {
-        "setup_s": float(np.median(setups)) if setups else None,
-        "epoch_s": float(np.median(epochs)) if epochs else None,
-        "epochs_complete": len(epochs),
-        "bookkeeping_fraction": float(np.sum(book) / np.sum(loop))
-        if book is not None and loop and np.sum(loop) > 0 else None,
+        "setup_s": float(np.median(timing.setup_s)) if timing.setup_s else None,
+        "epoch_s": float(np.median(timing.epoch_s)) if timing.epoch_s else None,
+        "epochs_complete": len(timing.epoch_s),
+        "bookkeeping_fraction": float(np.sum(timing.bookkeeping_s)) / loop
+        if timing.bookkeeping_s and loop > 0 else None,
     }
-
-
-def scenario_metrics(steps: StepSamples, timing: Mapping[str, Any], row_bytes: int,
-                     device: str | None = None) -> dict[str, Any]:
-    """All of a scenario's metrics: from its raw steps and its timing record."""
-    out = step_metrics(steps, row_bytes, device)
-    out.update(timing_metrics(timing))
-    out.update(slow_steps(steps))
-    if out.get("counted_steps"):
-        out["epoch_samples_per_s"] = epoch_rate(steps, timing)
-        out.update(headline(out))
-    if str(timing.get("pinning", "")).startswith("n/a (the loader"):
-        out.pop("h2d_gbps", None)  # the harness moved nothing: the copy is in the data wait
-    return out

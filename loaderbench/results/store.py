@@ -1,4 +1,5 @@
-"""Reading and writing result files: atomic, sorted keys, strict JSON, schema-checked."""
+"""Reading and writing result files: atomic, sorted keys, strict JSON, schema-checked; files
+of an older schema version are read through that version's reader (READERS)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,20 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from loaderbench.errors import UsageError
+from loaderbench.results import v1
+from loaderbench.results.codec import SchemaError
 from loaderbench.results.schema import SCHEMA_VERSION, RunResult
+
+# Each schema version's reader: its JSON in the current version's shape.
+READERS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: v1.upgrade,
+    SCHEMA_VERSION: lambda data: data,
+}
 
 
 def _finite(value: Any) -> Any:
@@ -38,10 +48,17 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write("\n")
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a plain file would not be
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save(run: RunResult, path: Path) -> None:
@@ -60,13 +77,13 @@ def load(path: Path | str) -> RunResult:
     if not isinstance(data, dict) or "schema_version" not in data:
         raise UsageError(f"{path} is not a loaderbench result file (no schema_version)")
     version = data["schema_version"]
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version not in READERS:
         raise UsageError(f"{path} has schema version {version}; this loaderbench reads up to "
                          f"{SCHEMA_VERSION}: upgrade loaderbench")
     try:
-        return RunResult.from_dict(data)
-    except (TypeError, ValueError, KeyError) as err:
-        raise UsageError(f"{path} is a damaged result file ({err})") from None
+        return RunResult.from_dict(READERS[version](data))
+    except SchemaError as err:
+        raise UsageError(f"{path} is a damaged result file: {err}") from None
 
 
 def check_writable(path: Path) -> None:

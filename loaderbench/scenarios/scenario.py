@@ -11,6 +11,7 @@ from loaderbench.errors import UsageError
 
 DEVICES = ("cpu", "cuda", "mps", "auto")
 TRANSFERS = ("auto", "pageable", "pin")
+LOOPS = ("attributed", "overlapped")
 STEP_PATTERN = re.compile(r"^(mlp|none|(sleep|spin):\d+(\.\d+)?)$")
 
 
@@ -37,6 +38,7 @@ class Scenario:
     repeats: int = 1
     transfer: str = "auto"
     non_blocking: bool | None = None
+    loop: str = "attributed"
     check_values: bool = True
     timeout_s: float = 900.0
     seed: int = 0
@@ -53,6 +55,8 @@ class Scenario:
             raise UsageError(f"unknown device {self.device!r}; use one of {', '.join(DEVICES)}")
         if self.transfer not in TRANSFERS:
             raise UsageError(f"unknown transfer {self.transfer!r}; use {', '.join(TRANSFERS)}")
+        if self.loop not in LOOPS:
+            raise UsageError(f"unknown loop {self.loop!r}; use {' or '.join(LOOPS)}")
         check_step(self.step)
         if (self.steps is None) == (self.epochs is None):
             raise UsageError(f"scenario {self.name!r}: give exactly one of steps or epochs")

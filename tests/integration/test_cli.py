@@ -53,7 +53,7 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
     assert "| rowwise batch_size=16" in proc.stdout
     assert "| vectorized batch_size=64" in proc.stdout
     data = json.loads(out.read_text())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert {"host", "cpu", "python", "libraries"} <= set(data["env"])
     assert data["calibration"]["scan_rows_per_s"] > 0
     cpu = [s for s in data["scenarios"] if s["device"] == "cpu"]
@@ -62,7 +62,9 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
         assert {"steps_per_s", "samples_per_s", "step_ms_p50", "step_ms_p90",
                 "data_wait_fraction"} <= set(s["metrics"])
         assert set(s["steps"]) >= {"wait_s", "transfer_s", "compute_s"}
-        assert s["checks"]["duplicates"] == 0 and s["checks"]["values"].startswith("ok")
+        assert s["metrics"]["counting_rule"] == 2
+        assert all(e["duplicates"] == 0 for e in s["checks"]["epochs"])
+        assert s["checks"]["values"] == "ok" and s["checks"]["value_rows"] > 0
 
 
 def test_unavailable_device_is_skipped_with_its_reason(finished_run):
@@ -150,5 +152,5 @@ def test_report_details_shows_the_second_table(finished_run, capsys):
     data = json.loads(out.read_text())
     ok = [s for s in data["scenarios"] if s["status"] == "ok"]
     for s in ok:
-        assert s["timing"]["sync"] and s["timing"]["pinning"] == "n/a on cpu"
-        assert s["metrics"]["setup_s"] is not None and s["resources"]["cpu_cores_busy"] > 0
+        assert s["timing"]["sync"] and s["transfer"]["pinning"] == "n/a"
+        assert s["metrics"]["setup_s"] is not None and s["resources"]["cpu_cores_busy"][0] > 0

@@ -4,12 +4,13 @@ while the sharded one next to it passes."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
 import pytest
+
+from loaderbench.results.store import load
 
 SUITE = """
 [suite]
@@ -37,19 +38,19 @@ def run(tmp_path_factory, tiny_root):
                            str(folder / "dup.toml"), "--data", str(tiny_root), "--out", str(out),
                            "--no-calibrate", "--quiet", "--strict"],
                           capture_output=True, text=True, timeout=600, env=dict(os.environ))
-    return proc, json.loads(out.read_text())
+    return proc, load(out)
 
 
 def test_unsharded_workers_fail_with_every_row_twice(run, tiny_source):
     _proc, data = run
-    none, sharded = data["scenarios"]
-    assert none["status"] == "failed"
-    assert none["checks"]["duplicates"] == tiny_source.rows
-    assert none["checks"]["missing"] == 0 and none["checks"]["coverage"] == "exact"
-    assert sum(none["steps"]["rows"]) == 2 * tiny_source.rows
-    assert f"{tiny_source.rows:,} duplicate rows" in none["reason"]
-    assert sharded["status"] == "ok" and sharded["checks"]["duplicates"] == 0
-    assert sharded["checks"]["missing"] == 0
+    none, sharded = data.scenarios
+    assert none.status == "failed"
+    assert none.checks.duplicates == tiny_source.rows
+    assert none.checks.missing == 0 and none.checks.coverage == "exact"
+    assert sum(none.steps.rows) == 2 * tiny_source.rows
+    assert f"{tiny_source.rows:,} duplicate rows" in none.reason
+    assert sharded.status == "ok" and sharded.checks.duplicates == 0
+    assert sharded.checks.missing == 0
 
 
 def test_the_table_says_so_loudly_and_strict_exits_1(run, tiny_source):

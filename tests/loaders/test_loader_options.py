@@ -163,8 +163,8 @@ def coverage(name, table, context):
 def test_sharding_none_with_two_workers_yields_every_row_twice(tiny_context):
     checks, failure = coverage("sharded", {"batch_size": 256, "num_workers": 2,
                                            "sharding": "none"}, tiny_context)
-    assert checks["duplicates"] == tiny_context.source.rows
-    assert checks["missing"] == 0
+    assert checks.duplicates == tiny_context.source.rows
+    assert checks.missing == 0
     assert f"{tiny_context.source.rows:,} duplicate rows" in failure
 
 
@@ -173,7 +173,7 @@ def test_sharding_none_with_two_workers_yields_every_row_twice(tiny_context):
 def test_sharding_covers_each_row_once(sharding, workers, tiny_context):
     checks, failure = coverage("sharded", {"batch_size": 256, "num_workers": workers,
                                            "sharding": sharding}, tiny_context)
-    assert failure is None and checks["duplicates"] == 0 and checks["missing"] == 0
+    assert failure is None and checks.duplicates == 0 and checks.missing == 0
 
 
 def test_persistent_workers_see_each_new_epoch(tiny_context):

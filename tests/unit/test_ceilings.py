@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 
 from loaderbench.results import ceilings
-from loaderbench.results.schema import StepSamples
-from loaderbench.results.stats import epoch_rate, headline, scenario_metrics, slow_steps
+from loaderbench.results.metrics import derive
+from loaderbench.results.records import Timing
+from loaderbench.results.samples import StepSamples
+from loaderbench.results.stats import epoch_rate, headline, slow_steps
+
+
+def scenario_metrics(steps, timing, row_bytes=0):
+    return derive(steps, Timing(epoch_s=tuple(timing["epoch_s"])), None, row_bytes, "cpu")
 
 
 def chunked(epochs: int = 2, per_epoch: int = 10, read_s: float = 0.5, slice_s: float = 0.001,
@@ -29,17 +35,17 @@ def test_whole_epoch_rate_counts_start_up_and_only_complete_epochs():
     s = chunked(epochs=2)
     per_epoch = 0.5 + 9 * 0.001
     # steps mode: the last epoch was cut short, so only epoch 0 is complete
-    assert epoch_rate(s, {"epoch_s": [per_epoch]}) == pytest.approx(640 / per_epoch)
+    assert epoch_rate(s, Timing(epoch_s=(per_epoch,))) == pytest.approx(640 / per_epoch)
     # epochs mode: both complete
-    assert epoch_rate(s, {"epoch_s": [per_epoch] * 2}) == pytest.approx(640 / per_epoch)
-    assert epoch_rate(s, {"epoch_s": []}) is None
+    assert epoch_rate(s, Timing(epoch_s=(per_epoch,) * 2)) == pytest.approx(640 / per_epoch)
+    assert epoch_rate(s, Timing()) is None
 
 
 def test_a_front_loading_loader_is_headlined_by_its_epochs():
     m = scenario_metrics(chunked(epochs=2), {"epoch_s": [0.509]}, row_bytes=0)
-    assert m["samples_per_s"] > 1.5 * m["epoch_samples_per_s"]
-    assert m["headline"] == "whole-epoch"
-    assert m["headline_samples_per_s"] == m["epoch_samples_per_s"]
+    assert m.samples_per_s > 1.5 * m.epoch_samples_per_s
+    assert m.headline == "whole-epoch"
+    assert m.headline_samples_per_s == m.epoch_samples_per_s
     assert headline({"samples_per_s": 10.0, "epoch_samples_per_s": 12.0})["headline"] == "steady"
 
 

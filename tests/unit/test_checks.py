@@ -5,6 +5,7 @@ import torch
 
 from loaderbench.harness.checks import Checker, contract_error, reference_rows
 from loaderbench.loaders.base import Batch
+from loaderbench.results.records import ValueCheck
 
 
 def batches_of(source, pre, ids: np.ndarray, size: int = 256):
@@ -28,8 +29,8 @@ def test_exact_epoch_passes(tiny_source, tiny_pre):
     feed(checker, batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
     checks, failure = checker.verdict()
     assert failure is None
-    assert checks["duplicates"] == 0 and checks["missing"] == 0
-    assert checks["coverage"] == "exact" and checks["values"].startswith("ok")
+    assert checks.duplicates == 0 and checks.missing == 0
+    assert checks.coverage == "exact" and checks.values is ValueCheck.OK
 
 
 def test_every_row_twice_is_counted_and_fails(tiny_source, tiny_pre):
@@ -37,7 +38,7 @@ def test_every_row_twice_is_counted_and_fails(tiny_source, tiny_pre):
     ids = np.concatenate([np.arange(tiny_source.rows)] * 2)
     feed(checker, batches_of(tiny_source, tiny_pre, ids))
     checks, failure = checker.verdict()
-    assert checks["duplicates"] == tiny_source.rows
+    assert checks.duplicates == tiny_source.rows
     assert "duplicate rows" in failure
 
 
@@ -55,7 +56,7 @@ def test_partial_epoch_checks_duplicates_only(tiny_source, tiny_pre):
     checker = Checker(tiny_source, tiny_pre)
     feed(checker, batches_of(tiny_source, tiny_pre, np.arange(100)), complete=False)
     checks, failure = checker.verdict()
-    assert failure is None and checks["partial"] and checks["missing"] is None
+    assert failure is None and checks.partial and checks.missing is None
 
 
 def test_wrong_values_fail(tiny_source, tiny_pre):
@@ -64,13 +65,13 @@ def test_wrong_values_fail(tiny_source, tiny_pre):
     bad = [Batch(b.features + 0.01, b.target, b.row_id) for b in good]
     feed(checker, bad)
     checks, failure = checker.verdict()
-    assert checks["values"] == "mismatch" and "differ from the reference" in failure
+    assert checks.values is ValueCheck.MISMATCH and "differ from the reference" in failure
 
 
 def test_value_check_can_be_skipped(tiny_source, tiny_pre):
     checker = Checker(tiny_source, tiny_pre, check_values=False)
     feed(checker, batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
-    assert checker.verdict()[0]["values"] == "skipped (--no-check)"
+    assert checker.verdict()[0].values is ValueCheck.SKIPPED
 
 
 def test_contract_errors():
@@ -89,7 +90,7 @@ def test_values_going_wrong_after_the_first_epoch_are_caught(tiny_source, tiny_p
     feed(checker, good, epoch=0)
     feed(checker, [Batch(b.features, (b.target + 1) % 4, b.row_id) for b in good], epoch=1)
     checks, failure = checker.verdict()
-    assert checks["values"] == "mismatch"
+    assert checks.values is ValueCheck.MISMATCH
     assert f"of {2 * len(range(0, tiny_source.rows, checker.stride)):,} sampled" in failure
 
 
@@ -99,7 +100,7 @@ def test_row_ids_out_of_range_break_the_contract(tiny_source, tiny_pre):
                 torch.tensor([-1, tiny_source.rows]))
     feed(checker, [bad])
     checks, failure = checker.verdict()
-    assert "row_id out of range" in failure and checks["contract"] == failure
+    assert "row_id out of range" in failure and checks.contract_error == failure
 
 
 def test_a_loader_reusing_its_buffer_is_counted_right(tiny_source, tiny_pre):
@@ -112,4 +113,14 @@ def test_a_loader_reusing_its_buffer_is_counted_right(tiny_source, tiny_pre):
         checker.observe(buffer)
     checker.end_epoch(0, True)
     checks, failure = checker.verdict()
-    assert failure is None and checks["duplicates"] == 0 and checks["missing"] == 0
+    assert failure is None and checks.duplicates == 0 and checks.missing == 0
+
+
+def test_duplicates_and_missing_are_counted_per_epoch_with_repeats(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    rows = tiny_source.rows
+    ids = np.concatenate([np.arange(rows - 10), [0, 0, 1]])  # row 0 three times, 1 twice
+    feed(checker, batches_of(tiny_source, tiny_pre, ids))
+    feed(checker, batches_of(tiny_source, tiny_pre, np.arange(rows)), epoch=1)
+    checks, _ = checker.verdict()
+    assert [(e.duplicates, e.missing) for e in checks.epochs] == [(3, 10), (0, 0)]

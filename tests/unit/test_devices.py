@@ -5,6 +5,7 @@ import torch
 
 from loaderbench.errors import UsageError
 from loaderbench.harness import devices, worker
+from loaderbench.results.records import Pinning, Transfer
 from loaderbench.scenarios.scenario import Scenario
 
 
@@ -51,22 +52,21 @@ def test_pinning_is_not_applicable_on_cpu_and_mps():
     for device in ("cpu", "mps"):
         plan = transfer.plan(device, "pin", loader_pins=False, non_blocking=None,
                              pin_option=True)
-        assert plan.pinning == f"n/a on {device}" and not plan.pin_in_trainer
+        assert plan.pinning is Pinning.NOT_APPLICABLE and not plan.pin_in_trainer
         assert f"pinning n/a on {device}" in plan.mode
-        assert plan.record()["non_blocking"] in (None, False)
+        assert plan.record().non_blocking in (None, False)
     assert transfer.plan("mps", "auto", False, None).mode == "pageable"
 
 
 def test_cuda_transfer_modes_are_recorded():
     from loaderbench.harness import transfer
 
-    assert transfer.plan("cuda", "auto", True, None).record() == {
-        "transfer_mode": "loader pin, non_blocking=True", "pinning": "loader",
-        "non_blocking": True}
+    assert transfer.plan("cuda", "auto", True, None).record(pinned_batches=True) == Transfer(
+        Pinning.LOADER, "loader pin, non_blocking=True", non_blocking=True, pinned_batches=True)
     trainer = transfer.plan("cuda", "pin", False, None)
-    assert trainer.pin_in_trainer and trainer.pinning == "trainer" and trainer.non_blocking
+    assert trainer.pin_in_trainer and trainer.pinning is Pinning.TRAINER and trainer.non_blocking
     pageable = transfer.plan("cuda", "auto", False, None)
-    assert pageable.pinning == "none" and pageable.non_blocking is False
+    assert pageable.pinning is Pinning.NONE and pageable.non_blocking is False
 
 
 def test_pin_probe_looks_at_the_first_batch_only():
@@ -102,9 +102,9 @@ def test_mps_scenario_synchronises_through_torch_mps(mps_patched, tiny_root, tin
                  options={"batch_size": 16, "steps_per_epoch": 100, "pin_memory": True})
     result = worker.execute(worker.Job(s, 0, str(tiny_root), str(pre), 4))
     assert result.status == "ok", result.reason
-    assert result.timing["sync"] == "torch.mps.synchronize"
-    assert result.timing["pinning"] == "n/a on mps"
-    assert result.timing["device_timer"] == "none" and result.steps.transfer_dev_s == ()
+    assert result.timing.sync == "torch.mps.synchronize"
+    assert result.transfer.pinning is Pinning.NOT_APPLICABLE
+    assert result.timing.device_timer == "none" and result.steps.transfer_dev_s == ()
     assert len(mps_patched) == 3 * len(result.steps) == 3 * 8  # before t1, t2 and t3
     assert devices.event_timer("mps") is None
 
@@ -114,6 +114,6 @@ def test_a_loader_that_copies_itself_leaves_the_harness_no_transfer():
 
     plan = transfer.plan("cuda", "auto", loader_pins=False, non_blocking=None, on_device=True)
     assert plan.function()("batch") == "batch"
-    assert plan.record() == {"transfer_mode": "done by the loader inside next() (counted as "
-                             "data wait)", "pinning": "n/a (the loader copies)",
-                             "non_blocking": None}
+    record = plan.record()
+    assert record.pinning is Pinning.IN_LOADER and not record.by_harness
+    assert record.non_blocking is None and "inside next()" in record.mode

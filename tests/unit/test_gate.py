@@ -8,7 +8,6 @@ import pytest
 from loaderbench.errors import UsageError
 from loaderbench.results import gate
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
-from loaderbench.results.stats import step_metrics
 
 
 def steps(ms: float, n: int = 300, jitter: float = 0.02, seed: int = 0, repeats: int = 1):
@@ -25,8 +24,7 @@ def run(*scenarios: ScenarioResult) -> RunResult:
 
 
 def ok(name: str, s: StepSamples) -> ScenarioResult:
-    return ScenarioResult(name=name, loader="synthetic", device="cpu", status="ok", steps=s,
-                          metrics=step_metrics(s))
+    return ScenarioResult(name=name, loader="synthetic", device="cpu", status="ok", steps=s)
 
 
 @pytest.mark.parametrize(("current_ms", "verdict"), [

@@ -7,6 +7,7 @@ import pytest
 
 from loaderbench.errors import UsageError
 from loaderbench.results import store
+from loaderbench.results.records import Checks, Pinning, Timing, Transfer, ValueCheck
 from loaderbench.results.schema import SCHEMA_VERSION, RunResult, ScenarioResult, StepSamples
 
 
@@ -14,8 +15,10 @@ def sample_run() -> RunResult:
     steps = StepSamples((0.1, 0.2), (0.0, 0.0), (0.3, 0.3), (4, 4), (0, 0), (0, 0),
                         (True, False), (True, False))
     ok = ScenarioResult(name="a", loader="vectorized", device="cpu", status="ok",
-                        options={"batch_size": 4}, steps=steps, metrics={"steps_per_s": 2.0},
-                        checks={"duplicates": 0})
+                        options={"batch_size": 4}, steps=steps, row_bytes=176,
+                        checks=Checks(values=ValueCheck.OK, value_rows=2),
+                        timing=Timing(setup_s=(0.5,), loop_s=(1.0,), bookkeeping_s=(0.1,)),
+                        transfer=Transfer(Pinning.NOT_APPLICABLE, "none (already on cpu)"))
     skipped = ScenarioResult(name="b", loader="vectorized", device="cuda", status="skipped",
                              reason="no CUDA device is visible")
     return RunResult(created="2026-11-28T00:00:00+00:00", env={"host": "h"},
@@ -28,15 +31,26 @@ def test_round_trip(tmp_path):
     assert store.load(tmp_path / "r.json") == run
 
 
+def test_a_saved_file_has_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store.save(sample_run(), tmp_path / "r.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
+
+
 def test_file_is_sorted_strict_json(tmp_path):
+    instant = StepSamples((0.0,), (0.0,), (0.0,), (4,), (0,), (0,), (False,), (False,))
     run = sample_run().with_scenario(ScenarioResult(name="c", loader="x", device="cpu",
-                                                    status="ok", metrics={"bad": float("inf")}))
+                                                    status="ok", steps=instant))
+    assert run.scenarios[2].metrics.steps_per_s == float("inf")
     store.save(run, tmp_path / "r.json")
     text = (tmp_path / "r.json").read_text()
     data = json.loads(text)
     assert data["schema_version"] == SCHEMA_VERSION
     assert list(data) == sorted(data)
-    assert data["scenarios"][2]["metrics"]["bad"] is None
+    assert data["scenarios"][2]["metrics"]["steps_per_s"] is None
     assert data["scenarios"][1]["status"] == "skipped"
     assert data["scenarios"][1]["reason"] == "no CUDA device is visible"
 

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from loaderbench.results.records import Timing
 from loaderbench.results.schema import StepSamples
 from loaderbench.results.stats import bootstrap_ci, repeat_rates, step_metrics, timing_metrics
 
@@ -104,11 +105,12 @@ def test_transfer_rate_and_device_times():
 
 
 def test_timing_metrics_take_medians_of_raw_values():
-    m = timing_metrics({"setup_s": [0.2, 0.4, 0.3], "epoch_s": [1.0, 3.0, 2.0, 2.5],
-                        "loop_s": [10.0, 10.0], "bookkeeping_s": [1.0, 0.5]})
+    m = timing_metrics(Timing(setup_s=(0.2, 0.4, 0.3), epoch_s=(1.0, 3.0, 2.0, 2.5),
+                              loop_s=(10.0, 10.0), bookkeeping_s=(1.0, 0.5)))
     assert m == {"setup_s": 0.3, "epoch_s": 2.25, "epochs_complete": 4,
                  "bookkeeping_fraction": pytest.approx(0.075)}
-    assert timing_metrics({"setup_s": 0.1})["setup_s"] == 0.1
+    assert timing_metrics(Timing(setup_s=(0.1,)))["setup_s"] == 0.1
+    assert timing_metrics(Timing())["bookkeeping_fraction"] is None
 
 
 def test_repeat_rates_by_throughput_and_by_median():

@@ -92,12 +92,14 @@ def test_default_epochs_replace_scenario_default_steps():
 
 
 def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
+    from loaderbench import loaders
     from loaderbench.harness.runner import validate
     from loaderbench.loaders import BUILTIN
 
     s = suites.load("default")
     validate(s.scenarios)
-    assert set(BUILTIN) <= {x.loader for x in s.scenarios}
+    core = {name for name in BUILTIN if not loaders.get(name).requires}
+    assert core <= {x.loader for x in s.scenarios}  # the peers have their own suite
     assert all(x.device == "cpu" for x in s.scenarios)
     (bug,) = [x for x in s.scenarios if x.options.get("sharding") == "none"]
     assert bug.options["num_workers"] == 2 and bug.epochs == 1
@@ -118,3 +120,15 @@ def test_adaptive_length_is_checked_and_an_explicit_length_replaces_it():
         Scenario(name="a", loader="vectorized", steps=None, epochs=1, max_time_s=5.0)
     (chosen,) = select([s], steps=40)
     assert chosen.max_time_s is None and chosen.steps == 40
+def test_peers_suite_runs_every_peer_beside_vectorized_and_arrow_native():
+    from loaderbench import loaders
+    from loaderbench.harness.runner import validate
+    from loaderbench.loaders import BUILTIN
+
+    s = suites.load("peers")
+    validate(s.scenarios)
+    peers = {name for name in BUILTIN if loaders.get(name).requires}
+    assert peers == {"hf-datasets", "torchdata-nodes", "polars"}
+    for name in peers | {"vectorized", "arrow-native"}:
+        assert {x.step for x in s.scenarios if x.loader == name} == {"none", "mlp"}, name
+    assert all(x.device == "cpu" for x in s.scenarios)  # --device cuda replaces it

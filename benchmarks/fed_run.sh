@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Issue 14's GPU-host run, in one call of at most 10 minutes (python3 with torch, pandas,
+# pyarrow, scikit-learn, tabulate, psutil, rich installed; no network). From the repo root:
+#
+#   bash benchmarks/fed_run.sh PART OUT_DIR
+#
+# PART 1: the GPU tests (pinned shared-memory slots, the overlapped loop on a side stream);
+#         the `fed` suite on cuda: arrow-shm's worker grid against the synthetic yardstick,
+#         manual-slice and arrow-native, in the attributed and the overlapped loop
+# PART 2: step none on every core and on 2 cores (taskset), 1.6 M rows, against the raw scans
+# Each step has its own time limit; a suite cut short keeps its finished scenarios.
+set -uo pipefail
+part=${1:?PART (1 or 2)}
+out=${2:?OUT_DIR}
+mkdir -p "$out"
+export LOADERBENCH_CACHE=${LOADERBENCH_CACHE:-/tmp/loaderbench-cache} PYTHONUNBUFFERED=1
+failed=0
+run() {  # run LIMIT_S LOG COMMAND...
+  local limit=$1 log=$2
+  shift 2
+  echo "== $* ($(date +%T), limit ${limit}s)"
+  timeout "$limit" "$@" > >(tee "$log") 2>&1 || { echo "!! exit $?: $*"; failed=1; }
+}
+case "$part" in
+  1|all)
+    python3 -m loaderbench env > "$out/env.json"
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
+    run 70 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu -x \
+      tests/gpu/test_overlap_cuda.py tests/gpu/test_loaders_cuda.py -k "shm or native or overlap"
+    run 220 "$out/fed.txt" python3 -m loaderbench run --quiet --suite fed --details --scaling \
+      --resume --out "$out/h200-fed.json"
+    ;;&
+  2|all)
+    run 125 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
+      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
+    run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
+      --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
+    ;;
+  1) ;;
+  *)
+    echo "PART must be 1, 2 or all" >&2
+    exit 2
+    ;;
+esac
+(cd "$out" && tar czf "logs-part$part.tgz" ./*.log ./*.txt 2>/dev/null && rm -f ./*.log ./*.txt)
+ls -la "$out"
+exit $failed
