@@ -28,9 +28,12 @@ def test_retry_remeasures_an_insufficient_scenario_and_pools_it(tiny_root, tmp_p
         files[label] = str(tmp_path / f"{label}.json")
         assert main(["run", "--quiet", "--suite", str(suite), "--data", str(tiny_root),
                      "--out", files[label], "--no-calibrate"]) == 0
-    loose = "--threshold=50%"  # one process a side: verdicts independent of the machine's load
-    assert main(["gate", files["base"], files["short"], loose]) == 2  # 12 steps: insufficient
-    assert main(["gate", files["base"], files["short"], loose, "--retry"]) == 0
-    assert "re-measuring 1 undecided" in capsys.readouterr().err
+    assert main(["gate", files["base"], files["short"]]) == 2  # 12 steps: insufficient
+    assert "insufficient" in capsys.readouterr().out
+    # the verdict after the retry depends on the machine's load of the moment; that it is
+    # one (not insufficient) and that the repeats were pooled does not
+    assert main(["gate", files["base"], files["short"], "--retry"]) in (0, 1)
+    captured = capsys.readouterr()
+    assert "re-measuring 1 undecided" in captured.err and "insufficient" not in captured.out
     (pooled,) = load(files["short"]).scenarios
     assert set(pooled.steps.repeat) == {0, 1} and pooled.metrics.counted_steps == 24
