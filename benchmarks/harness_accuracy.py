@@ -254,7 +254,7 @@ def cuda_parts(prepared: Prepared, step: str, rows: int):
                  options={"batch_size": rows, "pin_memory": True,
                           "steps_per_epoch": 10 * (CUDA_STEPS + CUDA_WARMUP)})
     loader, checker = worker.build_loader(worker.Job(
-        s, 0, str(prepared.source.root), str(prepared.preprocessor_path), prepared.n_classes))
+        s, 0, prepared.source.to_dict(), str(prepared.preprocessor_path), prepared.n_classes))
     loader.setup()
     move = transfer.plan("cuda", "auto", loader.pins_memory(), None).function()
     if step == "mlp":

@@ -33,9 +33,24 @@ def tool(*argv: str) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def section(title: str, command: list[str], intro: str = "") -> str:
+PLOT_ORDER = ("throughput", "split", "scaling", "compare")
+
+
+def images(command: list[str], folder: Path) -> str:
+    """Markdown image links to the PNGs a `--plots DIR` command wrote (paths relative to
+    the README's folder), in a fixed order."""
+    if "--plots" not in command:
+        return ""
+    plots = ROOT / command[command.index("--plots") + 1]
+    rank = {name: i for i, name in enumerate(PLOT_ORDER)}
+    pngs = sorted(plots.glob("*.png"), key=lambda p: (rank.get(p.stem.split("-")[0], 9), p.stem))
+    return "\n\n" + "\n\n".join(f"![{p.stem}]({p.relative_to(folder).as_posix()})"
+                                   for p in pngs)
+
+
+def section(title: str, command: list[str], intro: str = "", folder: Path = ROOT) -> str:
     shown = "loaderbench " + " ".join(command)
-    body = tool(*command)
+    body = tool(*command) + images(command, folder)
     return f"## {title}\n\n{intro}\n\n`{shown}`\n\n{body}\n"
 
 
@@ -51,7 +66,8 @@ def build(folder: Path, sections: list[tuple[str, list[str], str]]) -> str:
                f"{load(f).created}" for f in files]
     notes = folder / "notes.md"
     reading = [notes.read_text().strip(), ""] if notes.exists() else []
-    return "\n".join([*header, "", *reading]) + "\n" + "\n".join(section(*s) for s in sections)
+    body = "\n".join(section(*s, folder=folder) for s in sections)
+    return "\n".join([*header, "", *reading]) + "\n" + body
 
 
 def main() -> int:

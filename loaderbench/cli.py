@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from loaderbench.cli_outputs import add_compare_outputs, add_export, add_report_outputs, cmd_export
 from loaderbench.errors import UsageError
 
 
@@ -39,7 +40,9 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loaders", type=_csv, help="only these loaders (comma-separated)")
     p.add_argument("--device", type=str, help="cpu, cuda, mps or auto; several with commas")
     p.add_argument("--out", type=Path, help="result file (default: loaderbench-results/…)")
-    p.add_argument("--data", type=Path, help="a folder of Parquet files instead of generated data")
+    p.add_argument("--data", help="your own Parquet data instead of the generated dataset: a "
+                   "folder (flat or Hive-partitioned), a .parquet file or a quoted glob")
+    add_role_options(p)
     p.add_argument("--repeats", type=int, help="fresh processes per scenario")
     p.add_argument("--steps", type=int, help="measured steps per scenario (after warmup)")
     p.add_argument("--epochs", type=int, help="whole epochs per scenario instead of steps")
@@ -51,7 +54,48 @@ def add_run(sub: argparse._SubParsersAction) -> None:
                         "to check that a gate catches it")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
+    p.add_argument("--nproc-per-node", type=int, metavar="N",
+                   help="ranks per scenario, launched with torchrun (gloo on cpu, nccl on "
+                        "cuda); multi-node: set $LOADERBENCH_TORCHRUN_ARGS to torchrun's "
+                        "rendezvous arguments")
     add_table_options(p)
+
+
+def add_role_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "column roles (names not given are inferred from the Arrow types: floats and integers "
+        "numeric; strings, dictionaries and bools categorical; a column 'label' is the label, "
+        "an integer 'row_id' the id; see 'loaderbench inspect')")
+    g.add_argument("--label", help="the target column (default: the column named 'label')")
+    g.add_argument("--id", help="a column of unique integers identifying rows "
+                   "(default: 'row_id' if present, else each row's position in the files)")
+    g.add_argument("--numeric", type=_csv, help="numeric feature columns (comma-separated)")
+    g.add_argument("--categorical", type=_csv, help="categorical feature columns")
+    g.add_argument("--exclude", type=_csv, help="columns not to use")
+    g.add_argument("--task", choices=("auto", "classification", "regression"),
+                   help="auto (default): float labels are regression, others classification")
+    g.add_argument("--drop-null-labels", action="store_true", default=None,
+                   help="drop rows whose label is null (otherwise they are refused)")
+    g.add_argument("--fit-rows", type=int,
+                   help="rows the preprocessing is fitted on, drawn from every file (50,000)")
+
+
+ROLE_OPTIONS = ("label", "id", "numeric", "categorical", "exclude", "task", "drop_null_labels",
+                "fit_rows")
+
+
+def role_options(args: argparse.Namespace) -> tuple[tuple[str, object], ...]:
+    return tuple((k, getattr(args, k)) for k in ROLE_OPTIONS if getattr(args, k) is not None)
+
+
+def announce(prepared) -> None:
+    """What the run reads, on stderr, before anything is timed."""
+    from loaderbench.scenarios.preprocess import Preprocessor, describe_fit
+    from loaderbench.scenarios.roles import render_notes
+
+    for line in render_notes(prepared.notes, prepared.source, prepared.generated is None):
+        print(line, file=sys.stderr)
+    print(describe_fit(Preprocessor.load(prepared.preprocessor_path).state), file=sys.stderr)
 
 
 def add_table_options(p: argparse.ArgumentParser) -> None:
@@ -86,18 +130,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from loaderbench.results.formats import check_format
 
     check_format(args.format)
-    for name in ("repeats", "steps", "epochs"):
+    for name in ("repeats", "steps", "epochs", "nproc_per_node"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UsageError(f"--{name} must be at least 1")
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     request = RunRequest(args.suite, args.loaders,
                          tuple(devices.parse_list(args.device)) if args.device else None,
                          args.out, args.data, args.repeats, args.steps, args.epochs,
                          not args.no_check, not args.no_calibrate, args.resume,
-                         parse_slowdown(args.slowdown))
+                         slowdown=parse_slowdown(args.slowdown),
+                         nproc_per_node=args.nproc_per_node, roles=role_options(args))
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
-        run, out = execute(request, progress)
+        run, out = execute(request, progress, None if args.quiet else announce)
     print_tables(run, args)
     counts = {k: sum(s.status == k for s in run.scenarios) for k in ("ok", "failed", "skipped")}
     print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped; "
@@ -119,13 +164,18 @@ def parse_slowdown(text: str | None) -> float | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from loaderbench.cli_outputs import report_outputs
     from loaderbench.results.store import load
 
-    print_tables(load(args.file), args)
-    return 0
+    for i, path in enumerate(args.files):
+        if len(args.files) > 1:
+            print(f"{'' if i == 0 else chr(10)}# {path}")
+        print_tables(load(path), args)
+    return report_outputs(args)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from loaderbench.cli_outputs import compare_outputs
     from loaderbench.results.compare import compare
     from loaderbench.results.store import load
 
@@ -133,8 +183,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     labels = args.labels or [f.stem for f in args.files]
     if len(labels) != len(runs):
         raise UsageError(f"--labels gives {len(labels)} names for {len(runs)} files")
+    if args.normalize:
+        return compare_outputs(args, labels)
     print(compare(runs, labels, args.metric, args.format, args.by))
-    return 0
+    return compare_outputs(args, labels, printed=True)
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
@@ -181,6 +233,7 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--metric", default="samples_per_s")
     c.add_argument("--by", default="name+device", help="match scenarios by name+device or name")
     c.add_argument("--format", default="github")
+    add_compare_outputs(c)
     g = sub.add_parser("gate", help="exit 1 if CURRENT is slower than BASELINE (2: cannot "
                        "compare)", parents=[common()])
     g.add_argument("baseline", type=Path)
@@ -215,7 +268,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset, open_data
+    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset
+    from loaderbench.scenarios.source import open_data
 
     table = {k: v for k, v in vars(args).items() if k in DatasetSpec.__dataclass_fields__
              and v is not None}
@@ -239,6 +293,15 @@ def add_data(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", type=Path, help="parent folder (default: the cache)")
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from loaderbench.harness.inspect import report
+    from loaderbench.scenarios.roles import RoleRequest
+
+    for line in report(args.path, RoleRequest().override(**dict(role_options(args)))):
+        print(line)
+    return 0
+
+
 def cmd_env(args: argparse.Namespace) -> int:
     import json
 
@@ -255,18 +318,25 @@ def parser() -> argparse.ArgumentParser:
     add_run(sub)
     r = sub.add_parser("report", help="print the table of a saved result file",
                        parents=[common()])
-    r.add_argument("file", type=Path)
+    r.add_argument("files", type=Path, nargs="+", metavar="FILE")
     add_table_options(r)
+    add_report_outputs(r)
     add_compare_gate(sub)
     sub.add_parser("list", help="list loaders and shipped suites", parents=[common()])
     add_data(sub)
+    i = sub.add_parser("inspect", help="show the roles, nulls, classes and what each loader "
+                       "reads of your data, before anything is timed", parents=[common()])
+    i.add_argument("path", help="a folder of Parquet files, a .parquet file or a quoted glob")
+    add_role_options(i)
     sub.add_parser("env", help="print this machine's fingerprint", parents=[common()])
+    add_export(sub, common())
     return p
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run, "report": cmd_report, "compare": cmd_compare, "gate": cmd_gate,
-    "list": cmd_list, "data": cmd_data, "env": cmd_env,
+    "list": cmd_list, "data": cmd_data, "env": cmd_env, "inspect": cmd_inspect,
+    "export": cmd_export,
 }
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from loaderbench.loaders.base import LoaderContext
-from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset, open_data
+from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.source import open_data
 
 TINY = DatasetSpec(rows=3000, dates=2, files_per_date=2, numeric=4, categorical=3, filler=5,
                    row_group_size=400, classes=4, seed=7)

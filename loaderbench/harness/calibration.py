@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from loaderbench.results.store import dumps, write_atomic
-from loaderbench.scenarios.dataset import DataSource, batch_row_bytes, open_data
+from loaderbench.scenarios.dataset import batch_row_bytes
+from loaderbench.scenarios.source import DataSource
 
 COPY_BYTES = 256 * 2**20
 LARGE_TRANSFER = 64 * 2**20
@@ -54,7 +55,7 @@ def scan_rows_per_s(source: DataSource, dictionary: bool) -> float:
     fmt = ds.ParquetFileFormat(read_options={"dictionary_columns": list(
         source.roles.categorical)}) if dictionary else "parquet"
     data = ds.dataset(list(map(str, source.files)), format=fmt)
-    columns = list(source.roles.needed)
+    columns = list(source.roles.scan)
     seconds = best_of(lambda: data.to_table(columns=columns, use_threads=True), repeats=3)
     return source.rows / seconds
 
@@ -133,10 +134,11 @@ def calibrate(source: DataSource, batch_bytes: list[int], device_names: list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    root, batch_bytes, names, out = sys.argv[1:] if argv is None else argv
+    source, batch_bytes, names, out = sys.argv[1:] if argv is None else argv
     sizes = json.loads(batch_bytes)
     sizes = [int(sizes)] if isinstance(sizes, int) else [int(b) for b in sizes]
-    result = calibrate(open_data(root), sizes, json.loads(names))
+    result = calibrate(DataSource.from_dict(json.loads(Path(source).read_text())), sizes,
+                       json.loads(names))
     write_atomic(Path(out), dumps(result))
     return 0
 

@@ -1,12 +1,15 @@
 """Checks run on every scenario, outside the timed parts of each step.
 
-contract  every batch: features float32 [B, F], target int64 [B], row_id int64 [B]
-coverage  each complete epoch holds every row_id exactly once; duplicates and missing rows
-          are counted per epoch. An epoch cut short by a step limit is checked for
-          duplicates only and marked partial.
-values    a fixed sample of rows (row_id % stride == 0), taken in every epoch, compared with
+contract  every batch: features float32 [B, F], target [B] (int64 classes, float32 for a
+          regression), row_id int64 [B]
+coverage  each complete epoch holds every row exactly once (rows with a null label left out
+          when those are dropped); duplicates and missing rows are counted per epoch. An epoch
+          cut short by a step limit is checked for duplicates only and marked partial. Rows
+          are counted by their position in the sorted ids (the ids themselves when they are
+          0..N-1, as positions in the files are).
+values    a fixed sample of rows (position % stride == 0), taken in every epoch, compared with
           the reference preprocessing (pandas + sklearn + map encoding) within float32
-          rounding.
+          rounding; a mismatch names the first column that differs and the row.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from loaderbench.loaders.base import Batch
+from loaderbench.loaders.base import Batch, torch_dtype
 from loaderbench.results.records import Checks, EpochCheck, ValueCheck
-from loaderbench.scenarios.dataset import DataSource
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.rows import read_file
+from loaderbench.scenarios.source import DataSource, read_column, read_ids
 
 VALUE_SAMPLE = 2000
 RTOL = 1e-5
@@ -50,7 +54,8 @@ class IdBuffer:
         return out
 
 
-def contract_error(batch: Batch, n_features: int) -> str | None:
+def contract_error(batch: Batch, n_features: int,
+                   target: torch.dtype = torch.int64) -> str | None:
     """What is wrong with this batch's shapes and dtypes, or None."""
     if not isinstance(batch, tuple) or len(batch) != 3:
         return f"a loader must yield Batch(features, target, row_id), got {type(batch).__name__}"
@@ -59,9 +64,9 @@ def contract_error(batch: Batch, n_features: int) -> str | None:
         return "Batch fields must be torch tensors"
     if f.dtype != torch.float32 or f.dim() != 2 or f.shape[1] != n_features:
         return f"features must be float32 [B, {n_features}], got {f.dtype} {list(f.shape)}"
-    if t.dtype != torch.int64 or t.dim() != 1 or r.dtype != torch.int64 or r.dim() != 1:
-        return f"target and row_id must be int64 [B], got {t.dtype} {list(t.shape)}, " \
-               f"{r.dtype} {list(r.shape)}"
+    if t.dtype != target or t.dim() != 1 or r.dtype != torch.int64 or r.dim() != 1:
+        return f"target must be {target} [B] and row_id int64 [B], got {t.dtype} " \
+               f"{list(t.shape)}, {r.dtype} {list(r.shape)}"
     if not f.shape[0] == t.shape[0] == r.shape[0] or f.shape[0] == 0:
         return f"batch parts disagree on B or are empty: {f.shape[0]}, {t.shape[0]}, {r.shape[0]}"
     return None
@@ -118,7 +123,10 @@ class Checker:
 
     def __post_init__(self) -> None:
         self._n_features = self.preprocessor.n_features
+        self._target = torch_dtype(self.source.target.dtype)
         self._ids = IdBuffer(self.source.rows if self.covers_dataset else 0)
+        self._index = RowIndex(self.source)
+        self._expected = self._index.kept() if self.covers_dataset else None
         self._reset_sample()
 
     @property
@@ -138,38 +146,43 @@ class Checker:
         """Record one batch (on any device); called outside the timed step."""
         if self.contract is not None:
             return
-        self.contract = contract_error(batch, self._n_features)
+        self.contract = contract_error(batch, self._n_features, self._target)
         if self.contract is not None:
             return
         feats, targets, ids = self._mirror(batch)
+        at = self._index(ids)
         if self.covers_dataset:
-            self._ids.append(ids)  # copied: a loader may refill the same tensor next step
-        elif ids.min() < 0 or ids.max() >= self.source.rows:
-            self.contract = _range_error(ids, self.source.rows)
+            self._ids.append(at)  # copied: a loader may refill the same tensor next step
+        elif at.min() < 0 or at.max() >= self.source.rows:
+            self.contract = _range_error(ids, self._index)
             return
         if self._wanted is not None:
-            self._sample_values(feats, targets, ids)
+            self._sample_values(feats, targets, ids, at)
 
-    def _sample_values(self, feats: np.ndarray, targets: np.ndarray, ids: np.ndarray) -> None:
-        picked = np.flatnonzero(np.take(self._wanted, ids, mode="clip"))
+    def _sample_values(self, feats: np.ndarray, targets: np.ndarray, ids: np.ndarray,
+                       at: np.ndarray) -> None:
+        picked = np.flatnonzero(np.take(self._wanted, at, mode="clip"))
         if not picked.size:
             return
+        inside = (at[picked] >= 0) & (at[picked] < self.source.rows)  # others fail later
+        picked = picked[inside]
         got = ids[picked]
-        inside = (got >= 0) & (got < self.source.rows)  # out-of-range ids fail in end_epoch
-        picked, got = picked[inside], got[inside]
-        self._wanted[got] = False
+        self._wanted[at[picked]] = False
         self._chunks.append((got, feats[picked], targets[picked]))  # copies
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
         ids = self._ids.take()
         self._reset_sample()
         if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
-            self.contract = _range_error(ids, self.source.rows)
+            self.contract = _range_error(ids, self._index)
         if not self.covers_dataset or self.contract is not None:
             return
         distinct = self._distinct(ids)  # ids are in range here
         duplicates = len(ids) - distinct
-        missing = self.source.rows - distinct if complete else None
+        missing = None
+        if complete:
+            missing = self.source.rows - distinct if self._expected is None else \
+                int(np.count_nonzero(self._expected & ~self._seen))
         self.epochs.append(EpochCheck(epoch, complete, len(ids), duplicates, missing))
 
     def _distinct(self, ids: np.ndarray) -> int:
@@ -210,33 +223,84 @@ class Checker:
         ids = np.unique(got_ids)
         ref_x, ref_y = reference_rows(self.source, self.preprocessor, ids)
         at = np.searchsorted(ids, got_ids)
-        bad_x = ~np.isclose(got_x, ref_x[at], rtol=RTOL, atol=ATOL).all(axis=1)
-        bad = bad_x | (got_y != ref_y[at])
+        close_x = np.isclose(got_x, ref_x[at], rtol=RTOL, atol=ATOL)
+        bad = ~close_x.all(axis=1) | ~np.isclose(got_y, ref_y[at], rtol=RTOL, atol=ATOL)
         if not bad.any():
             return ValueCheck.OK, len(ids), None
-        first = int(np.flatnonzero(bad)[0])
-        diff = float(np.abs(got_x[first] - ref_x[at[first]]).max())
+        i = int(np.flatnonzero(bad)[0])
+        what = self._first_difference(close_x[i], got_x[i], ref_x[at[i]], got_y[i], ref_y[at[i]])
         return ValueCheck.MISMATCH, len(ids), (
-            f"values: {int(bad.sum()):,} of {len(bad):,} sampled rows differ from the reference "
-            f"(row_id {got_ids[first]}: max |diff| {diff:.3g}, target {got_y[first]} vs "
-            f"{ref_y[at[first]]})")
+            f"values: {int(bad.sum()):,} of {len(bad):,} sampled rows differ from the reference;"
+            f" first: {what} at {self._index.describe(int(got_ids[i]))}")
+
+    def _first_difference(self, close: np.ndarray, got: np.ndarray, ref: np.ndarray,
+                          got_y: object, ref_y: object) -> str:
+        """Which column of a bad row differs, and how."""
+        if close.all():
+            return f"label {self.source.roles.label!r} is {got_y}, expected {ref_y}"
+        j = int(np.flatnonzero(~close)[0])
+        column = self.source.roles.features[j]
+        return (f"column {column!r} is {got[j]:.6g}, expected {ref[j]:.6g} "
+                f"({int((~close).sum())} column(s) differ in that row)")
 
 
-def _range_error(ids: np.ndarray, rows: int) -> str:
-    return f"row_id out of range 0..{rows - 1}: {ids.min()}..{ids.max()}"
+class RowIndex:
+    """Row id -> the row's position 0..N-1 among the sorted ids (-1 for an id the data does
+    not have). Ids that already are 0..N-1 (positions in the files are) map to themselves."""
+
+    def __init__(self, source: DataSource) -> None:
+        self.source = source
+        self.sorted = None if source.dense_ids else np.unique(read_ids(source))
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        if self.sorted is None:
+            return ids
+        at = np.minimum(np.searchsorted(self.sorted, ids), len(self.sorted) - 1)
+        return np.where(self.sorted[at] == ids, at, -1)
+
+    def kept(self) -> np.ndarray | None:
+        """Which positions an epoch must hold (None: every one): not the null labels dropped."""
+        source = self.source
+        if not (source.drop_null_labels and source.target.nulls):
+            return None
+        labels = read_column(source.files, source.roles.label)
+        null = np.asarray(labels.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        mask = np.ones(source.rows, dtype=bool)
+        mask[self(read_ids(source)[null])] = False
+        return mask
+
+    def describe(self, row_id: int) -> str:
+        """Where a row is, for a message: its id, and its file and offset without one."""
+        source = self.source
+        if source.roles.has_id:
+            return f"{source.roles.row_id} {row_id}"
+        file = int(np.searchsorted(source.file_start, row_id, side="right")) - 1
+        return f"row {row_id - int(source.file_start[file])} of {source.files[file]}"
+
+
+def _range_error(ids: np.ndarray, index: RowIndex) -> str:
+    if index.sorted is None:
+        return f"row_id out of range 0..{index.source.rows - 1}: {ids.min()}..{ids.max()}"
+    return f"row_id: {int((ids < 0).sum()):,} ids of a batch are not ids of the data"
 
 
 def reference_rows(source: DataSource, pre: Preprocessor,
                    ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The reference features and targets of `ids`, in the order of `ids` (sorted)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.dataset as ds
 
     roles = source.roles
-    table = ds.dataset(list(map(str, source.files)), format="parquet").to_table(
-        columns=list(roles.needed), filter=pc.field(roles.row_id).isin(ids))
-    frame = table.to_pandas().sort_values(roles.row_id, kind="stable")
+    files = range(len(source.files))
+    if not roles.has_id:  # only the files that hold the sampled positions
+        files = np.unique(np.searchsorted(source.file_start, ids, side="right") - 1).tolist()
+    wanted = pa.array(ids, type=pa.int64())
+    tables = []
+    for file in files:
+        table = read_file(source, file)
+        tables.append(table.filter(pc.is_in(table.column(0), value_set=wanted)))
+    frame = pa.concat_tables(tables).to_pandas().sort_values(roles.row_id, kind="stable")
     frame = frame.drop_duplicates(roles.row_id).reset_index(drop=True)
     if len(frame) != len(ids) or not np.array_equal(frame[roles.row_id].to_numpy(), ids):
         raise ValueError("reference read did not return every sampled row_id once")
-    return pre.features(frame, "map"), frame[roles.label].to_numpy(dtype=np.int64)
+    return pre.features(frame, "map"), frame[roles.label].to_numpy(dtype=source.target.dtype)

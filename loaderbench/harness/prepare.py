@@ -12,28 +12,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loaderbench.harness.progress import Progress, silent
-from loaderbench.scenarios.dataset import (
-    DatasetSpec,
-    DataSource,
-    cache_root,
-    ensure_dataset,
-    open_data,
-)
+from loaderbench.scenarios.dataset import DatasetSpec, cache_root, ensure_dataset
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.roles import RoleNote, RoleRequest
+from loaderbench.scenarios.source import DataSource, open_with_notes
 
-FIT_SAMPLE_ROWS = 50_000
+FIT_VERSION = 2  # 2: sample by row groups from every file, Arrow spelling, unknown rates
 
 
 @dataclass(frozen=True)
 class Prepared:
     source: DataSource
     preprocessor_path: Path
-    n_classes: int
     generated: DatasetSpec | None = None
+    notes: tuple[RoleNote, ...] = ()
+
+    @property
+    def n_classes(self) -> int:
+        """Width of the model's output: classes, or 1 for a regression target."""
+        return self.source.target.n_outputs
 
     def describe(self) -> dict:
         out = self.source.describe()
-        out.update({"n_classes": self.n_classes, "preprocessor": str(self.preprocessor_path)})
+        state = Preprocessor.load(self.preprocessor_path).state
+        out.update({"n_classes": self.n_classes, "preprocessor": str(self.preprocessor_path),
+                    "fit_rows": state.sample_rows, "unknown_rate": dict(state.unknown)})
         if self.generated is not None:
             out.update({"spec": self.generated.__dict__.copy(), "key": self.generated.key()})
         return out
@@ -41,7 +44,9 @@ class Prepared:
 
 def fingerprint(source: DataSource) -> str:
     parts = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in source.files]
-    blob = json.dumps({"files": parts, "sample": FIT_SAMPLE_ROWS})
+    blob = json.dumps({"files": parts, "sample": source.fit_rows, "v": FIT_VERSION,
+                       "roles": source.roles.to_dict(), "drop": source.drop_null_labels},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -49,35 +54,25 @@ def fitted(source: DataSource, progress: Progress = silent) -> Path:
     """The cached fit for `source`, fitting it first if needed."""
     path = cache_root() / "preprocessors" / f"{fingerprint(source)}.json"
     if not path.exists():
-        progress(f"fitting the preprocessing on {FIT_SAMPLE_ROWS:,} rows", 0, 0)
+        progress(f"fitting the preprocessing on {source.fit_rows:,} rows", 0, 0)
         path.parent.mkdir(parents=True, exist_ok=True)
-        Preprocessor.fit(source, FIT_SAMPLE_ROWS).save(path)
+        Preprocessor.fit(source, source.fit_rows).save(path)
     return path
 
 
-def count_classes(source: DataSource) -> int:
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
-    labels = ds.dataset(list(map(str, source.files)), format="parquet").to_table(
-        columns=[source.roles.label]).column(0)
-    return int(pc.max(labels).as_py()) + 1
-
-
-def prepare(spec: DatasetSpec, data_dir: Path | None = None,
-            progress: Progress = silent) -> Prepared:
-    """Open `data_dir`, or generate (or reuse) the dataset of `spec`; fit the preprocessing."""
-    if data_dir is not None:
-        progress(f"checking {data_dir}", 0, 0)
-        source = open_data(data_dir, validate_ids=True)
+def prepare(spec: DatasetSpec, data: Path | str | None = None,
+            progress: Progress = silent, roles: RoleRequest | None = None) -> Prepared:
+    """Open `data` (a folder, file or glob), or generate (or reuse) the dataset of `spec`;
+    fit the preprocessing."""
+    if data is not None:
+        progress(f"checking {data}", 0, 0)
+        source, notes = open_with_notes(data, roles, validate_ids=True)
         generated = None
     else:
         def on_file(done: int, total: int) -> None:
             progress(f"generating the dataset ({spec.rows:,} rows)", done, total)
 
         progress("looking for the dataset", 0, 0)
-        source = open_data(ensure_dataset(spec, on_file=on_file))
+        source, notes = open_with_notes(ensure_dataset(spec, on_file=on_file), roles)
         generated = spec
-    path = fitted(source, progress)
-    progress("counting classes", 0, 0)
-    return Prepared(source, path, count_classes(source), generated)
+    return Prepared(source, fitted(source, progress), generated, notes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -78,12 +79,35 @@ def spawn(module: str, args: Sequence[str], timeout: float, log_path: Path) -> S
     return Spawned(code, log_path.read_text(errors="replace")[-4000:])
 
 
+TORCHRUN_ARGS_ENV = "LOADERBENCH_TORCHRUN_ARGS"
+
+
+def launch(job: Job, job_path: Path, out_path: Path) -> tuple[str, list[str]]:
+    """The module and arguments of a job's process: the worker, or torchrun over ranks.
+    $LOADERBENCH_TORCHRUN_ARGS replaces --standalone (multi-node rendezvous arguments)."""
+    files = [str(job_path), str(out_path)]
+    n = job.scenario.nproc_per_node
+    if n <= 1:
+        return "loaderbench.harness.worker", files
+    rendezvous = shlex.split(os.environ.get(TORCHRUN_ARGS_ENV, "")) or ["--standalone"]
+    return "torch.distributed.run", [*rendezvous, "--nproc-per-node", str(n),
+                                     "-m", "loaderbench.harness.ranks", *files]
+
+
+def rank_skip(s: Scenario) -> str | None:
+    """Why a multi-rank scenario cannot run its loader, or None."""
+    if s.nproc_per_node > 1 and not get_loader(s.loader).shards_by_rank:
+        return (f"loader {s.loader!r} does not shard by rank (every rank would read every "
+                "row); multi-rank loaders: those with shards_by_rank")
+    return None
+
+
 def run_job(job: Job, workdir: Path) -> ScenarioResult:
     stem = f"{uuid.uuid4().hex[:12]}-r{job.repeat}"
     job_path, out_path = workdir / f"{stem}.job.json", workdir / f"{stem}.out.json"
     job_path.write_text(json.dumps(job.to_dict()))
-    done = spawn("loaderbench.harness.worker", [str(job_path), str(out_path)],
-                 job.scenario.timeout_s, workdir / f"{stem}.log")
+    module, args = launch(job, job_path, out_path)
+    done = spawn(module, args, job.scenario.timeout_s, workdir / f"{stem}.log")
     if out_path.exists():
         return ScenarioResult.from_dict(json.loads(out_path.read_text()))
     if done.returncode is None:
@@ -119,11 +143,14 @@ def concat(parts: Sequence[object], names: Sequence[str]) -> dict[str, tuple]:
 def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progress = silent,
                  position: tuple[int, int] = (0, 1)) -> ScenarioResult:
     """Every repeat of `s`, each in a fresh process; `position` is (done, total) for progress."""
+    skip = rank_skip(s)
+    if skip:
+        return base_result(s, "skipped", skip)
     results = []
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
         progress(f"{s.name} [{s.device}]{note}", *position)
-        job = Job(s, repeat, str(prepared.source.root), str(prepared.preprocessor_path),
+        job = Job(s, repeat, prepared.source.to_dict(), str(prepared.preprocessor_path),
                   prepared.n_classes)
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
@@ -134,8 +161,9 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],
               workdir: Path) -> dict:
     out = workdir / "calibration.json"
-    args = [str(prepared.source.root), json.dumps(batch_bytes), json.dumps(device_names),
-            str(out)]
+    source = workdir / "source.json"
+    source.write_text(json.dumps(prepared.source.to_dict()))
+    args = [str(source), json.dumps(batch_bytes), json.dumps(device_names), str(out)]
     done = spawn("loaderbench.harness.calibration", args, CALIBRATION_TIMEOUT_S,
                  workdir / "calibration.log")
     if out.exists():

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loaderbench.harness import runner
-from loaderbench.harness.prepare import prepare
+from loaderbench.harness.prepare import Prepared, prepare
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.loaders import get as get_loader
 from loaderbench.results.schema import RunResult
@@ -26,7 +28,7 @@ class RunRequest:
     loaders: tuple[str, ...] | None = None
     devices: tuple[str, ...] | None = None
     out: Path | None = None
-    data: Path | None = None
+    data: Path | str | None = None  # a folder, a file or a glob; None: the suite's
     repeats: int | None = None
     steps: int | None = None
     epochs: int | None = None
@@ -34,6 +36,9 @@ class RunRequest:
     calibrate: bool = True
     resume: bool = False
     slowdown: float | None = None
+    nproc_per_node: int | None = None
+    #: Role options from the command line (label, id, numeric, ...), over the suite's [data].
+    roles: tuple[tuple[str, Any], ...] = ()
 
 
 def default_out(suite_name: str) -> Path:
@@ -48,7 +53,8 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
     suite = suites.load(request.suite)
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
                  "check_values": None if request.check_values else False,
-                 "slowdown": request.slowdown}
+                 "slowdown": request.slowdown,
+                 "nproc_per_node": request.nproc_per_node}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
     runner.validate(chosen)
     return suite, tuple(runner.resolve_devices(chosen))
@@ -60,11 +66,17 @@ def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
     return [size * batch_row_bytes(n_features) for size, _ in sizes.most_common()]
 
 
-def execute(request: RunRequest, progress: Progress | None = None) -> tuple[RunResult, Path]:
+def execute(request: RunRequest, progress: Progress | None = None,
+            announce: Callable[[Prepared], None] | None = None) -> tuple[RunResult, Path]:
+    """Plan, prepare the data (`announce` is told what was prepared, before any timing),
+    calibrate, run every scenario and save."""
     suite, scenarios = plan(request)
     out = request.out or default_out(request.suite)
     check_writable(out)
-    prepared = prepare(suite.dataset, request.data, progress or silent)
+    roles = suite.roles.override(**dict(request.roles))
+    prepared = prepare(suite.dataset, request.data or suite.data, progress or silent, roles)
+    if announce is not None:
+        announce(prepared)
     run = runner.new_run(suite.name, prepared)
     calibrate = request.calibrate
     if request.resume and out.exists():

@@ -1,6 +1,7 @@
 """Training steps the harness times as "compute".
 
-mlp       a seed-like MLP: forward, cross-entropy loss, backward, Adam step, on the device
+mlp       a seed-like MLP: forward, cross-entropy loss (MSE with one output for a regression
+          target), backward, Adam step, on the device
 none      nothing: the loader alone sets the pace
 sleep:MS  emulated compute that releases the GIL (time.sleep, as DLIO emulates it)
 spin:MS   emulated compute that holds the GIL (a busy loop): shows what a pin-memory
@@ -26,19 +27,23 @@ HIDDEN = (512, 256)
 class MLPStep:
     """Forward, loss, backward and optimizer step of a small MLP, like the seeds' model."""
 
-    def __init__(self, n_features: int, n_classes: int, device: torch.device, seed: int = 0):
+    def __init__(self, n_features: int, n_classes: int, device: torch.device, seed: int = 0,
+                 regression: bool = False):
         torch.manual_seed(seed)
         sizes = (n_features, *HIDDEN)
         layers: list[nn.Module] = []
         for a, b in itertools.pairwise(sizes):
             layers += [nn.Linear(a, b), nn.ReLU()]
-        self.model = nn.Sequential(*layers, nn.Linear(sizes[-1], n_classes)).to(device)
-        self.loss = nn.CrossEntropyLoss()
+        outputs = 1 if regression else n_classes
+        self.model = nn.Sequential(*layers, nn.Linear(sizes[-1], outputs)).to(device)
+        self.loss = nn.MSELoss() if regression else nn.CrossEntropyLoss()
+        self.regression = regression
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
 
     def __call__(self, batch: Batch) -> None:
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss(self.model(batch.features), batch.target)
+        out = self.model(batch.features)
+        loss = self.loss(out.squeeze(1) if self.regression else out, batch.target)
         loss.backward()
         self.optimizer.step()
 
@@ -68,10 +73,10 @@ def spinner(ms: float, clock: Callable[[], float] = time.perf_counter) -> TrainS
 
 
 def make_step(spec: str, n_features: int, n_classes: int, device: torch.device,
-              seed: int = 0) -> TrainStep:
+              seed: int = 0, regression: bool = False) -> TrainStep:
     check_step(spec)
     if spec == "mlp":
-        return MLPStep(n_features, n_classes, device, seed)
+        return MLPStep(n_features, n_classes, device, seed, regression)
     if spec == "none":
         return _none
     kind, ms = spec.split(":")

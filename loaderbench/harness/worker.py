@@ -3,12 +3,13 @@ and CUDA contexts never leak from one scenario into the next.
 
     python -m loaderbench.harness.worker JOB.json RESULT.json
 
-JOB holds the scenario, the repeat index, the data folder, the fitted preprocessing and the
+JOB holds the scenario, the repeat index, the resolved data source, the fitted preprocessing and the
 class count; RESULT receives a ScenarioResult as JSON (written atomically).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
@@ -34,27 +35,28 @@ from loaderbench.loaders.extras import unusable
 from loaderbench.results.records import Resources, Timing
 from loaderbench.results.schema import ScenarioResult, StepSamples
 from loaderbench.results.store import dumps, write_atomic
-from loaderbench.scenarios.dataset import batch_row_bytes, open_data
+from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.scenario import Scenario
+from loaderbench.scenarios.source import DataSource
 
 
 @dataclass(frozen=True)
 class Job:
     scenario: Scenario
     repeat: int
-    data_root: str
+    source: dict[str, Any]  # DataSource.to_dict(): files, roles and label coding, resolved
     preprocessor: str
     n_classes: int
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario.to_dict(), "repeat": self.repeat,
-                "data_root": self.data_root, "preprocessor": self.preprocessor,
+                "source": self.source, "preprocessor": self.preprocessor,
                 "n_classes": self.n_classes}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Job:
-        return cls(Scenario(**d["scenario"]), d["repeat"], d["data_root"], d["preprocessor"],
+        return cls(Scenario(**d["scenario"]), d["repeat"], d["source"], d["preprocessor"],
                    d["n_classes"])
 
 
@@ -71,8 +73,9 @@ SHARED_IMPORTS = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pyar
                   "sklearn.impute", "sklearn.preprocessing")
 
 
-def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
-    """Run the job's scenario once; every failure becomes a `failed` result, never a crash."""
+def execute(job: Job, clock: Clock = time.perf_counter, ranks: Any = None) -> ScenarioResult:
+    """Run the job's scenario once; every failure becomes a `failed` result, never a crash.
+    `ranks` (a harness.ranks.RankContext) makes this process one rank of several."""
     s = job.scenario
     status = devices.probe(s.device)
     if not status.available:
@@ -84,7 +87,7 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
     if absent:
         return base_result(s, "skipped", absent)
     try:
-        return measure(job, clock)
+        return measure(job, clock, ranks)
     except UsageError as err:
         return base_result(s, "failed", str(err))
     except Exception as err:
@@ -92,15 +95,34 @@ def execute(job: Job, clock: Clock = time.perf_counter) -> ScenarioResult:
         return base_result(s, "failed", f"{type(err).__name__}: {err}", traceback=detail)
 
 
-def build_loader(job: Job) -> tuple[Loader, Checker]:
+def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     s = job.scenario
-    source = open_data(job.data_root)
+    source = DataSource.from_dict(job.source)
     pre = Preprocessor.load(Path(job.preprocessor))
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
-    loader = slowed(cls(LoaderContext(source, pre, s.device, s.seed), options), s.slowdown)
-    checker = Checker(source, pre, cls.covers_dataset, loader.allowed_missing(), s.check_values)
-    return loader, checker
+    rank, world = (ranks.rank, ranks.world_size) if ranks else (0, 1)
+    loader = slowed(cls(LoaderContext(source, pre, s.device, s.seed, rank, world),
+                        options), s.slowdown)
+    if ranks is None or world == 1:
+        return loader, Checker(source, pre, cls.covers_dataset, loader.allowed_missing(),
+                               s.check_values)
+    return loader, rank_checker(loader, ranks, s.check_values)
+
+
+def rank_checker(loader: Loader, ranks: Any, check_values: bool) -> Checker:
+    """The checks of one rank, judged over all ranks at the end (rank_checks.py)."""
+    from loaderbench.harness.rank_checks import RankChecker
+    from loaderbench.loaders.distributed import padding
+
+    ctx, opt = loader.context, loader.options
+    map_style = hasattr(opt, "set_epoch")
+    pad, dropped = padding(ctx.source.rows, ctx.world_size,
+                           bool(getattr(opt, "drop_last", False))) if map_style else (0, 0)
+    return RankChecker(ctx.source, ctx.preprocessor, type(loader).covers_dataset,
+                       loader.allowed_missing() * ctx.world_size, check_values,
+                       shuffles=loader.shuffles(), padding=pad, dropped=dropped,
+                       group=ranks.group)
 
 
 @dataclass
@@ -139,13 +161,13 @@ class Timed:
                        compute_dev_s=tuple(self.events.compute_s))
 
 
-def measure(job: Job, clock: Clock) -> ScenarioResult:
+def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     import torch
 
     s = job.scenario
     for module in SHARED_IMPORTS:
         importlib.import_module(module)
-    loader, checker = build_loader(job)
+    loader, checker = build_loader(job, ranks)
     monitor = ResourceMonitor()
     t = clock()
     loader.setup()
@@ -154,10 +176,14 @@ def measure(job: Job, clock: Clock) -> ScenarioResult:
                              bool(getattr(loader.options, "pin_memory", False)),
                              loader.yields_on_device)
     train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
-                      torch.device(s.device), s.seed)
+                      torch.device(s.device), s.seed,
+                      regression=checker.source.target.task == "regression")
+    if ranks is not None:
+        train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
-        outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
+        with ranks.joined(train) if ranks is not None else contextlib.nullcontext():
+            outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()

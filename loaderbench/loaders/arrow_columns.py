@@ -20,6 +20,9 @@ import torch
 from loaderbench.loaders.base import Batch
 from loaderbench.loaders.chunks import Chunk
 from loaderbench.scenarios.preprocess import NULL_TOKEN, Preprocessor
+from loaderbench.scenarios.rows import column_numpy
+
+CLASS_CODES = np.dtype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class FeaturePlan:
 
     row_id: str
     label: str
+    target: np.dtype  # int64 class codes or float32 regression values
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
     mean: np.ndarray  # float64 [numeric]
@@ -38,7 +42,8 @@ class FeaturePlan:
     null: tuple[int, ...]  # code of nulls (the reference maps null to NULL_TOKEN first)
 
     @classmethod
-    def from_preprocessor(cls, pre: Preprocessor, row_id: str, label: str) -> FeaturePlan:
+    def from_preprocessor(cls, pre: Preprocessor, row_id: str, label: str,
+                          target: np.dtype = CLASS_CODES) -> FeaturePlan:
         import pyarrow as pa
 
         s = pre.state
@@ -46,7 +51,7 @@ class FeaturePlan:
         unknown = tuple(pre.unknown_code(c) for c in s.categorical)
         null = tuple(pre.class_to_idx[c].get(NULL_TOKEN, pre.unknown_code(c))
                      for c in s.categorical)
-        return cls(row_id, label, tuple(s.numeric), tuple(s.categorical),
+        return cls(row_id, label, np.dtype(target), tuple(s.numeric), tuple(s.categorical),
                    np.asarray(s.mean, dtype=np.float64),
                    (1.0 / np.asarray(s.scale, dtype=np.float64)).astype(np.float32),
                    tuple(pa.scalar(v, type=pa.float64()) for v in s.impute), vocab, unknown,
@@ -81,7 +86,8 @@ class ChunkConverter:
         offset = 2 + len(plan.numeric)
         for j in range(len(plan.categorical)):
             self._categorical(j, columns[offset + j], block[len(plan.numeric) + j])
-        return Chunk(block.T, _int64(columns[1]), _int64(columns[0]))
+        return Chunk(block.T, column_numpy(columns[1], plan.target),
+                     column_numpy(columns[0], np.int64))
 
     def _numeric(self, j: int, column, out: np.ndarray) -> None:
         """Impute nulls (and NaN), then (x - mean) * (1 / scale), written as float32."""
@@ -159,10 +165,6 @@ def lookup(dictionary, vocab, unknown: int) -> np.ndarray:
     return pc.call_function("coalesce", [found, unseen]).to_numpy(zero_copy_only=False)
 
 
-def _int64(column) -> np.ndarray:
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
 class BatchRing:
     """`count` preallocated batches reused in turn, or, with count 0, a fresh batch each time
     (for worker processes, whose batches cross into shared memory).
@@ -175,9 +177,11 @@ class BatchRing:
     (what torch's caching host allocator does for DataLoader's pinned batches).
     """
 
-    def __init__(self, batch_size: int, n_features: int, count: int, pin: bool = False) -> None:
+    def __init__(self, batch_size: int, n_features: int, count: int, pin: bool = False,
+                 target: torch.dtype = torch.int64) -> None:
         self.shape = (batch_size, n_features)
         self.pin = pin
+        self.target = target
         self.slots = [self._allocate() for _ in range(count)]
         self.events: list = [None] * count
         self.held: int | None = None
@@ -186,7 +190,7 @@ class BatchRing:
     def _allocate(self) -> Batch:
         rows = self.shape[0]
         return Batch(torch.empty(self.shape, dtype=torch.float32, pin_memory=self.pin),
-                     torch.empty(rows, dtype=torch.int64, pin_memory=self.pin),
+                     torch.empty(rows, dtype=self.target, pin_memory=self.pin),
                      torch.empty(rows, dtype=torch.int64, pin_memory=self.pin))
 
     def take(self) -> Batch:

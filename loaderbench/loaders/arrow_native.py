@@ -89,8 +89,10 @@ import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
-from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions, torch_dtype
 from loaderbench.loaders.chunks import Chunk
+from loaderbench.scenarios.rows import scan_fragments
+from loaderbench.scenarios.source import DataSource
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -117,8 +119,9 @@ class Pieces:
     """The data as row-group fragments (the unit of ordering and sharding), built
     lazily in whichever process reads them: fragments keep their parsed footers."""
 
-    def __init__(self, files: Sequence[str], plan: FeaturePlan) -> None:
-        self.files = tuple(files)
+    def __init__(self, source: DataSource, plan: FeaturePlan) -> None:
+        self.source = source
+        self.files = tuple(str(f) for f in source.files)
         self.plan = plan
         self._fragments: list | None = None
 
@@ -129,8 +132,9 @@ class Pieces:
     def format(self):
         import pyarrow.dataset as ds
 
-        return ds.ParquetFileFormat(read_options={"dictionary_columns": list(
-            self.plan.categorical)})
+        partition = self.source.roles.partition
+        return ds.ParquetFileFormat(read_options={"dictionary_columns": [
+            c for c in self.plan.categorical if c not in partition]})
 
     @property
     def fragments(self) -> list:
@@ -150,16 +154,9 @@ class Pieces:
 
     def scan(self, picked: Sequence[int], options: ArrowNativeOptions) -> Iterator:
         """Record batches of the picked fragments in order; PyArrow reads ahead on its threads."""
-        import pyarrow.dataset as ds
-        import pyarrow.fs as pafs
-
         fragments = [self.fragments[i] for i in picked]
-        if not fragments:
-            return iter(())
-        data = ds.FileSystemDataset(fragments, fragments[0].physical_schema, self.format,
-                                    pafs.LocalFileSystem())
-        return data.to_batches(columns=self.plan.columns, batch_size=options.chunk_rows,
-                               use_threads=options.use_threads)
+        return scan_fragments(self.source, fragments, self.format, options.chunk_rows,
+                              options.use_threads)
 
 
 def epoch_rng(options: ArrowNativeOptions, seed: int, epoch: int,
@@ -230,7 +227,8 @@ class WorkerShards(IterableDataset):
         order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
         if self.source is None:
             self.source = ChunkSource(self.pieces, opt)
-        ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0)
+        ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0,
+                         target=torch_dtype(self.pieces.plan.target))
         return fill_batches(self.source(order), ring, opt.drop_last,
                             epoch_rng(opt, self.seed, epoch, worker))
 
@@ -245,10 +243,10 @@ class ArrowNativeLoader(Loader):
         self.loader: DataLoader | None = None
 
     def setup(self) -> None:
-        roles = self.context.source.roles
-        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, roles.row_id,
-                                             roles.label)
-        self.pieces = Pieces([str(f) for f in self.context.source.files], plan)
+        source = self.context.source
+        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, source.roles.row_id,
+                                             source.roles.label, source.target.dtype)
+        self.pieces = Pieces(source, plan)
         opt = self.options
         if opt.num_workers:
             self.shards = WorkerShards(self.pieces, opt, self.context.seed)
@@ -256,7 +254,8 @@ class ArrowNativeLoader(Loader):
                                      persistent_workers=True, pin_memory=self.pins_memory())
             return
         self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
-        self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory())
+        self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory(),
+                              torch_dtype(source.target.dtype))
         self.source = ChunkSource(self.pieces, opt)
 
     def epoch(self, index: int) -> Iterator[Batch]:

@@ -177,16 +177,19 @@ class ArrowShmLoader(Loader):
     Options = ArrowShmOptions
 
     def setup(self) -> None:
-        roles, opt = self.context.source.roles, self.options
-        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, roles.row_id,
-                                             roles.label)
-        self.pieces = Pieces([str(f) for f in self.context.source.files], plan)
+        source, opt = self.context.source, self.options
+        if source.drop_null_labels and source.target.nulls:
+            raise UsageError("arrow-shm places rows by their count in each row group, so it "
+                             "cannot drop null labels; run it on data without them")
+        plan = FeaturePlan.from_preprocessor(self.context.preprocessor, source.roles.row_id,
+                                             source.roles.label, source.target.dtype)
+        self.pieces = Pieces(source, plan)
         self.sizes = [sum(rg.num_rows for rg in f.row_groups) for f in self.pieces.fragments]
         rows = sum(self.sizes)
         self.per_epoch = rows // opt.batch_size if opt.drop_last else -(-rows // opt.batch_size)
         self.limit = self.per_epoch * opt.batch_size if opt.drop_last else rows
         self.last_rows = self.limit - (self.per_epoch - 1) * opt.batch_size
-        self.memory = SlotMemory(opt.slots, opt.batch_size, plan.n_features)
+        self.memory = SlotMemory(opt.slots, opt.batch_size, plan.n_features, plan.target)
         self.pool = Pool(self.pieces, opt, self.memory, self.context.seed)  # fork before pinning
         self.pinned = self._pin() if self.pins_memory() else False
         self.events = [torch.cuda.Event() for _ in range(opt.slots)] if self.pinned else []

@@ -1,8 +1,11 @@
 """The loader contract: Batch, options, the context a loader gets, and the Loader base class.
 
 Every loader yields ``Batch(features float32 [B, F], target int64 [B], row_id int64 [B])``
-and must give the same (features, target) for the same row_id as every other loader, up to
-float32 rounding. The harness checks that on every scenario.
+(target float32 [B] for a regression label: `context.source.target.dtype`) and must give the
+same (features, target) for the same row_id as every other loader, up to float32 rounding.
+The harness checks that on every scenario. Loaders read Parquet through
+`loaderbench.scenarios.rows` (file_batches, read_file, read_all, scan_fragments), which puts
+the row id, the target and canonical feature columns first.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
+import numpy as np
 import torch
 
 from loaderbench.errors import UsageError
-from loaderbench.scenarios.dataset import DataSource
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.source import DataSource
 
 
 class Batch(NamedTuple):
@@ -67,6 +71,11 @@ class LoaderOptions:
                 raise UsageError(f"{name} must be at least {least:g}, got {value}")
 
 
+def torch_dtype(dtype: np.dtype) -> torch.dtype:
+    """The torch dtype of a numpy dtype (the Batch's target: int64 or float32)."""
+    return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
+
+
 @dataclass(frozen=True)
 class LoaderContext:
     """What a loader is built from: the data, the shared fitted preprocessing, the target."""
@@ -75,6 +84,9 @@ class LoaderContext:
     preprocessor: Preprocessor
     device: str = "cpu"
     seed: int = 0
+    #: This process's place in a multi-rank run (torchrun): rank `rank` of `world_size`.
+    rank: int = 0
+    world_size: int = 1
 
 
 class Loader(abc.ABC):
@@ -84,6 +96,9 @@ class Loader(abc.ABC):
     Options: ClassVar[type[LoaderOptions]] = LoaderOptions
     #: False for loaders that do not read the dataset (the synthetic yardstick).
     covers_dataset: ClassVar[bool] = True
+    #: True for loaders that read every stored column whatever their options (the seeds'
+    #: rowwise path); others read the needed ones, or all with `columns = "all"`.
+    reads_every_column: ClassVar[bool] = False
     #: Optional modules the loader imports (loaders/extras.py) and the pip extra that installs
     #: them; without them a scenario is `skipped` with the install command.
     requires: ClassVar[tuple[str, ...]] = ()
@@ -92,6 +107,9 @@ class Loader(abc.ABC):
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.
     yields_on_device: bool = False
+    #: True for loaders that give each rank of a multi-rank run its own share of the rows
+    #: (DistributedSampler, or files split by rank x worker). Others are skipped there.
+    shards_by_rank: ClassVar[bool] = False
 
     def __init__(self, context: LoaderContext, options: LoaderOptions) -> None:
         self.context = context
@@ -110,6 +128,10 @@ class Loader(abc.ABC):
 
     def pins_memory(self) -> bool:
         """True when the batches this loader yields are already in pinned memory."""
+        return False
+
+    def shuffles(self) -> bool:
+        """True when each epoch should come in a new order (checked across ranks)."""
         return False
 
     def close(self) -> None:  # noqa: B027 - optional hook

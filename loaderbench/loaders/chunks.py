@@ -1,9 +1,10 @@
 """Pieces shared by the chunked loaders: reading record batches and cutting exact batches.
 
-A chunk is three aligned numpy arrays (features float32 [n, F], target int64 [n],
-row_id int64 [n]). `rebatch` turns a stream of chunks of any size into batches of exactly
-`batch_size` rows (the last one of an epoch may be shorter), carrying the remainder of one
-chunk into the next, and hands out zero-copy `torch.from_numpy` views where it can.
+A chunk is three aligned numpy arrays (features float32 [n, F], target [n] (int64 classes
+or float32 values), row_id int64 [n]). `rebatch` turns a stream of chunks of any size into
+batches of exactly `batch_size` rows (the last one of an epoch may be shorter), carrying the
+remainder of one chunk into the next, and hands out zero-copy `torch.from_numpy` views
+where it can.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def frame_chunk(context: LoaderContext, frame, encode: Encode = "map") -> Chunk:
     """A pandas frame of raw rows through the vectorized preprocessing."""
     roles = context.source.roles
     return Chunk(context.preprocessor.features(frame, encode),
-                 frame[roles.label].to_numpy(dtype=np.int64),
+                 frame[roles.label].to_numpy(dtype=context.source.target.dtype),
                  frame[roles.row_id].to_numpy(dtype=np.int64))
 
 
@@ -84,10 +85,3 @@ def file_order(files: Sequence[Path], shuffle: bool, seed: int, epoch: int) -> l
     return [files[i] for i in order]
 
 
-def iter_record_batches(files: Iterable[Path], rows: int, columns: Sequence[str] | None = None):
-    """PyArrow record batches of about `rows` rows, file after file."""
-    import pyarrow.parquet as pq
-
-    for path in files:
-        with pq.ParquetFile(path) as handle:
-            yield from handle.iter_batches(batch_size=rows, columns=columns)

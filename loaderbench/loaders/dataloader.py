@@ -36,10 +36,18 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
+from torch.utils.data import (
+    DataLoader,
+    Dataset,
+    DistributedSampler,
+    IterableDataset,
+    Sampler,
+    default_collate,
+)
 
 from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.distributed import rank_sampler
 
 SamplerName = Literal["default", "sequential", "random", "stratified"]
 CollateName = Literal["default", "stack"]
@@ -61,6 +69,9 @@ class WorkerOptions(LoaderOptions):
 class MapOptions(WorkerOptions):
     shuffle: bool = False
     sampler: SamplerName = "default"
+    # Multi-rank runs only: false leaves out DistributedSampler.set_epoch (the classic bug:
+    # the same order every epoch), which the cross-rank order check flags.
+    set_epoch: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -139,6 +150,10 @@ def make_dataloader(dataset: Dataset, options: WorkerOptions, context: LoaderCon
     With workers, the preprocessing's sklearn objects are built first, in the main process,
     so forked workers inherit them rather than each importing sklearn in its first batch.
     """
+    if context.world_size > 1 and not isinstance(dataset, IterableDataset):
+        extra["sampler"] = rank_sampler(dataset, bool(extra.pop("shuffle", False)),
+                                        getattr(options, "sampler", "default"),
+                                        options.drop_last, context)
     workers = {}
     if options.num_workers:
         context.preprocessor.warm()
@@ -169,7 +184,14 @@ class DataLoaderLoader(Loader):
         if self.sampler is not None:
             self.sampler.set_epoch(index)
         assert self.loader is not None, "setup() must run before epoch()"
+        ranked = self.loader.sampler
+        if isinstance(ranked, DistributedSampler) and getattr(self.options, "set_epoch", True):
+            ranked.set_epoch(index)
         return iter(self.loader)
+
+    def shuffles(self) -> bool:
+        return bool(getattr(self.options, "shuffle", False)) or \
+            getattr(self.options, "sampler", "default") in ("random", "stratified")
 
     def allowed_missing(self) -> int:
         return self.options.batch_size - 1 if self.options.drop_last else 0

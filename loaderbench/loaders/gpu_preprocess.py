@@ -2,13 +2,17 @@
 
 Trade-off: the host does the least work any loader can do: PyArrow reads only the needed
 columns, categoricals stay Arrow dictionaries, and per chunk the host builds one small lookup
-table per column (dictionary value -> code, not per row). Raw float32 numerics, int32 dictionary
+table per column (dictionary value -> code, not per row). Raw numerics, int32 dictionary
 indices, targets and row ids are copied to the device in one pinned transfer per chunk; the
 device then imputes NaNs, standardises, gathers codes through the lookup tables and assembles
-the float32 feature matrix. This moves per-row arithmetic off the CPU, which pays when the host
-is the bottleneck and the device has idle time; on a CPU target it runs the same torch ops on
-the host (useful for checking values, not a fast path). The copy to the device happens inside
-the loader, so the harness's transfer time is ~0 and the data wait includes the copy and the
+the float32 feature matrix (impute and scale in float64, as the reference does: a year minus
+its mean in float32 loses the digits that matter). Raw numerics travel as float32, or as
+float64 when a column's values sit far from zero relative to their spread (|mean| > 100 x
+scale: a year, a timestamp), where float32 rounding would survive the scaling. This moves
+per-row arithmetic off the CPU, which pays when the host is the bottleneck and the device
+has idle time; on a CPU target it runs the same torch ops on the host (useful for checking
+values, not a fast path). The copy to the device happens inside the loader, so the harness's
+transfer time is ~0 and the data wait includes the copy and the
 device's preprocessing. Runs in the main process: CUDA work must not start in DataLoader workers.
 """
 
@@ -23,6 +27,7 @@ import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.loaders.chunks import file_order
+from loaderbench.scenarios.rows import column_numpy, scan_fragments
 
 
 @dataclass(frozen=True)
@@ -36,16 +41,21 @@ class GpuPreprocessOptions(LoaderOptions):
     MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
+FLOAT32_OFFSET = 100.0
+
+
 class DeviceTables:
     """The fitted state as device tensors, built once."""
 
     def __init__(self, pre, device: torch.device) -> None:
         state = pre.state
-        self.impute = torch.tensor(state.impute, dtype=torch.float32, device=device)
-        self.mean = torch.tensor(state.mean, dtype=torch.float32, device=device)
+        self.impute = torch.tensor(state.impute, dtype=torch.float64, device=device)
+        self.mean = torch.tensor(state.mean, dtype=torch.float64, device=device)
         self.inv_scale = 1.0 / torch.tensor(state.scale, dtype=torch.float64, device=device)
-        self.inv_scale = self.inv_scale.to(torch.float32)
         self.unknown = [pre.unknown_code(c) for c in state.categorical]
+        offsets = np.abs(np.asarray(state.mean)) / np.maximum(np.asarray(state.scale), 1e-300)
+        #: float64 when float32 would round away digits that survive scaling
+        self.raw = np.float64 if (offsets > FLOAT32_OFFSET).any() else np.float32
 
 
 def dictionary_codes(pre, column: str, chunked) -> tuple[np.ndarray, np.ndarray]:
@@ -78,13 +88,16 @@ class GpuPreprocessLoader(Loader):
     def _host_chunk(self, record_batch) -> dict[str, torch.Tensor]:
         """Raw numerics (float32, NaN kept), dictionary indices and lookup tables, on the host."""
         pre, roles = self.context.preprocessor, self.context.source.roles
-        numeric = np.column_stack([record_batch.column(c).to_numpy(zero_copy_only=False)
-                                   for c in roles.numeric]).astype(np.float32)
+        n = record_batch.num_rows
+        numeric = np.empty((n, len(roles.numeric)), dtype=self.tables.raw)
+        for j, c in enumerate(roles.numeric):
+            numeric[:, j] = record_batch.column(c).to_numpy(zero_copy_only=False)
+        target = self.context.source.target.dtype
         out = {"numeric": torch.from_numpy(numeric),
-               "target": torch.from_numpy(record_batch.column(roles.label).to_numpy()
-                                          .astype(np.int64)),
-               "row_id": torch.from_numpy(record_batch.column(roles.row_id).to_numpy()
-                                          .astype(np.int64))}
+               "target": torch.from_numpy(column_numpy(record_batch.column(roles.label), target,
+                                                       copy=True)),
+               "row_id": torch.from_numpy(column_numpy(record_batch.column(roles.row_id),
+                                                       np.int64, copy=True))}
         for j, column in enumerate(roles.categorical):
             indices, table = dictionary_codes(pre, column, record_batch.column(column))
             out[f"idx{j}"], out[f"lut{j}"] = torch.from_numpy(indices), torch.from_numpy(table)
@@ -98,9 +111,9 @@ class GpuPreprocessLoader(Loader):
     def _features(self, dev: dict[str, torch.Tensor]) -> torch.Tensor:
         """Impute, standardise and encode on the device: float32 [n, F]."""
         t = self.tables
-        num = dev["numeric"]
+        num = dev["numeric"].double()  # float32 - mean in float32 cancels: 2008 - 2008.03
         num = torch.where(torch.isnan(num), t.impute, num)
-        num = (num - t.mean) * t.inv_scale
+        num = ((num - t.mean) * t.inv_scale).float()
         codes = []
         for j, unknown in enumerate(t.unknown):
             idx = dev[f"idx{j}"].long()
@@ -112,18 +125,18 @@ class GpuPreprocessLoader(Loader):
 
     def _chunks(self, epoch: int) -> Iterator[Batch]:
         import pyarrow.dataset as ds
+        import pyarrow.fs as pafs
 
         ctx, opt = self.context, self.options
-        fmt = ds.ParquetFileFormat(read_options={"dictionary_columns":
-                                                 list(ctx.source.roles.categorical)})
+        roles = ctx.source.roles
+        fmt = ds.ParquetFileFormat(read_options={"dictionary_columns": [
+            c for c in roles.categorical if c not in roles.partition]})
         files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)
-        data = ds.dataset([str(f) for f in files], format=fmt)
+        fs = pafs.LocalFileSystem()
+        fragments = [fmt.make_fragment(str(f), fs) for f in files]
         gen = torch.Generator(device=self.device).manual_seed(ctx.seed * 1_000_003 + epoch)
-        for record_batch in data.to_batches(columns=list(ctx.source.roles.needed),
-                                            batch_size=opt.chunk_rows,
-                                            use_threads=opt.use_threads):
-            if record_batch.num_rows == 0:
-                continue
+        for record_batch in scan_fragments(ctx.source, fragments, fmt, opt.chunk_rows,
+                                           opt.use_threads):
             dev = self._to_device(self._host_chunk(record_batch))
             batch = Batch(self._features(dev), dev["target"], dev["row_id"])
             if opt.shuffle == "permutation":

@@ -43,6 +43,7 @@ from loaderbench.errors import UsageError
 from loaderbench.loaders.base import Batch, LoaderContext
 from loaderbench.loaders.chunks import frame_chunk, to_batch
 from loaderbench.loaders.dataloader import DataLoaderLoader, WorkerOptions, make_dataloader
+from loaderbench.scenarios.rows import plain_strings, read_all
 
 Format = Literal["numpy", "torch", "pandas"]
 
@@ -105,9 +106,12 @@ class HfDatasetsLoader(DataLoaderLoader):
         datasets = quiet_datasets()
         source = self.context.source
         self.cache = tempfile.TemporaryDirectory(prefix="loaderbench-hf-")
-        self.table = datasets.Dataset.from_parquet([str(f) for f in source.files],
-                                                   columns=list(source.roles.needed),
-                                                   cache_dir=self.cache.name)
+        if source.plain:
+            self.table = datasets.Dataset.from_parquet([str(f) for f in source.files],
+                                                       columns=list(source.roles.needed),
+                                                       cache_dir=self.cache.name)
+        else:  # ids, targets and categoricals as every loader sees them (rows.py)
+            self.table = datasets.Dataset(plain_strings(read_all(source)))
         self.iterable: Any = None
         build = self._iterable_loader if self.options.mode == "iterable" else self._map_loader
         self.loader = build()

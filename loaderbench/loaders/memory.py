@@ -12,7 +12,6 @@ import abc
 from collections.abc import Callable
 from typing import Any, Literal
 
-import numpy as np
 from torch.utils.data import Dataset
 
 from loaderbench.loaders.base import Batch, LoaderContext
@@ -23,19 +22,15 @@ from loaderbench.loaders.dataloader import (
     make_dataloader,
     make_sampler,
 )
-from loaderbench.scenarios.dataset import DataSource
+from loaderbench.scenarios.rows import read_all
+from loaderbench.scenarios.source import DataSource
 
 Columns = Literal["all", "needed"]
 
 
 def read_frame(source: DataSource, columns: Columns = "needed"):
-    """Every row of every file, in file order; `needed` reads only row_id, label and features."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    names = None if columns == "all" else list(source.roles.needed)
-    table = pa.concat_tables([pq.read_table(f, columns=names) for f in source.files])
-    return table.to_pandas()
+    """Every row of every file, in file order; `needed` reads only the id, label and features."""
+    return read_all(source, columns == "all").to_pandas()
 
 
 def read_tensors(context: LoaderContext) -> Batch:
@@ -48,6 +43,7 @@ class FrameLoader(DataLoaderLoader):
     the main process by DataLoader's sampler (shuffle) or a named one (sampler)."""
 
     options: MapOptions
+    shards_by_rank = True
 
     @abc.abstractmethod
     def make_dataset(self, frame) -> Dataset:
@@ -60,7 +56,7 @@ class FrameLoader(DataLoaderLoader):
     def setup(self) -> None:
         opt, ctx = self.options, self.context
         frame = read_frame(ctx.source, getattr(opt, "columns", "needed"))
-        labels = frame[ctx.source.roles.label].to_numpy(dtype=np.int64)
+        labels = frame[ctx.source.roles.label].to_numpy(dtype=ctx.source.target.dtype)
         self.sampler = make_sampler(opt, labels, ctx.seed)
         self.loader = make_dataloader(self.make_dataset(frame), opt, ctx, self.pins_memory(),
                                       batch_size=opt.batch_size, shuffle=opt.shuffle,

@@ -27,6 +27,7 @@ import numpy as np
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.loaders.chunks import Chunk, file_order, rebatch
 from loaderbench.scenarios.preprocess import FittedState
+from loaderbench.scenarios.source import plain_only
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class PolarsLoader(Loader):
     extra = "peers"
 
     def setup(self) -> None:
+        plain_only(self.context.source, self.name)
         self.exprs = feature_exprs(self.context.preprocessor.state)
 
     def file_chunk(self, path: Path, rng: np.random.Generator) -> Chunk:

@@ -20,9 +20,11 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset
 
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import iter_record_batches
-from loaderbench.scenarios.dataset import ColumnRoles
 from loaderbench.scenarios.preprocess import Encode, Preprocessor
+from loaderbench.scenarios.roles import ColumnRoles
+from loaderbench.scenarios.rows import file_batches
+
+CLASS_CODES = np.dtype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -43,25 +45,29 @@ class RowwiseDataset(IterableDataset):
     def __iter__(self) -> Iterator[Batch]:
         pre = self.context.preprocessor
         roles = self.context.source.roles
-        for record_batch in iter_record_batches(self.context.source.files, self.options.chunk_rows):
+        source = self.context.source
+        for record_batch in file_batches(source, source.files, self.options.chunk_rows, True):
             frame = record_batch.to_pandas()
             for idx in range(len(frame)):
-                yield row_sample(pre, roles, frame.iloc[idx : idx + 1])
+                yield row_sample(pre, roles, frame.iloc[idx : idx + 1], "apply",
+                                 source.target.dtype)
 
 
-def row_sample(pre: Preprocessor, roles: ColumnRoles, row, encode: Encode = "apply") -> Batch:
+def row_sample(pre: Preprocessor, roles: ColumnRoles, row, encode: Encode = "apply",
+               target: np.dtype = CLASS_CODES) -> Batch:
     """One sample from a 1-row frame, the seeds' way: sklearn on one row, one encoder call
     per categorical cell (`apply`), tensors for one sample."""
     num = pre.numeric(row)
     cat = pre.encode(row, encode).astype(np.float32)
     return Batch(torch.tensor(np.concatenate([num, cat], axis=1)[0]),
-                 torch.tensor(int(row[roles.label].iloc[0]), dtype=torch.int64),
+                 torch.from_numpy(row[roles.label].to_numpy(dtype=target)[0:1].copy())[0],
                  torch.tensor(int(row[roles.row_id].iloc[0]), dtype=torch.int64))
 
 
 class RowwiseLoader(Loader):
     name = "rowwise"
     Options = RowwiseOptions
+    reads_every_column = True
 
     def setup(self) -> None:
         self.loader = DataLoader(RowwiseDataset(self.context, self.options),

@@ -17,14 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from torch.utils.data import Dataset
 
 from loaderbench.loaders.base import Batch
 from loaderbench.loaders.dataloader import COLLATE, SampleOptions
 from loaderbench.loaders.memory import Columns, FrameLoader
 from loaderbench.loaders.rowwise import row_sample
-from loaderbench.scenarios.dataset import ColumnRoles
 from loaderbench.scenarios.preprocess import Preprocessor
+from loaderbench.scenarios.roles import ColumnRoles
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,17 @@ class RowwiseMapOptions(SampleOptions):
 class RowDataset(Dataset):
     """One sample per index, preprocessed on its own."""
 
-    def __init__(self, frame, pre: Preprocessor, roles: ColumnRoles, encode: str) -> None:
+    def __init__(self, frame, pre: Preprocessor, roles: ColumnRoles, encode: str,
+                 target: np.dtype) -> None:
         self.frame, self.pre, self.roles, self.encode = frame, pre, roles, encode
+        self.target = target
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def __getitem__(self, index: int) -> Batch:
-        return row_sample(self.pre, self.roles, self.frame.iloc[index : index + 1], self.encode)
+        return row_sample(self.pre, self.roles, self.frame.iloc[index : index + 1], self.encode,
+                          self.target)
 
 
 class RowwiseMapLoader(FrameLoader):
@@ -54,7 +58,8 @@ class RowwiseMapLoader(FrameLoader):
 
     def make_dataset(self, frame) -> Dataset:
         ctx = self.context
-        return RowDataset(frame, ctx.preprocessor, ctx.source.roles, self.options.encode)
+        return RowDataset(frame, ctx.preprocessor, ctx.source.roles, self.options.encode,
+                          ctx.source.target.dtype)
 
     def collate(self) -> Callable[[Any], Batch]:
         return COLLATE[self.options.collate_fn]

@@ -40,6 +40,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 from loaderbench.loaders.base import Batch, LoaderContext
 from loaderbench.loaders.chunks import file_order, rebatch
 from loaderbench.loaders.dataloader import DataLoaderLoader, WorkerOptions, make_dataloader
+from loaderbench.loaders.distributed import file_share
 from loaderbench.loaders.vectorized import VectorizedOptions, file_chunks
 
 Sharding = Literal["worker-info", "worker-init-fn", "none"]
@@ -49,6 +50,9 @@ Sharding = Literal["worker-info", "worker-init-fn", "none"]
 class ShardedOptions(VectorizedOptions, WorkerOptions):
     num_workers: int = 2
     sharding: Sharding = "worker-info"
+    # Multi-rank runs: files split by rank x worker, or "none" (every rank reads every file,
+    # the bug of an IterableDataset sharded by worker alone).
+    rank_sharding: Literal["rank-x-worker", "none"] = "rank-x-worker"
 
 
 class ShardedDataset(IterableDataset):
@@ -70,7 +74,8 @@ class ShardedDataset(IterableDataset):
     def __iter__(self) -> Iterator[Batch]:
         ctx, opt = self.context, self.options
         epoch = int(self.epoch_box.value)
-        index, count = self.share()
+        index, count = file_share(*self.share(), ctx.rank, ctx.world_size,
+                                  opt.rank_sharding != "none")
         files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)[index::count]
         rng = np.random.default_rng([ctx.seed, epoch, index])
         return rebatch(file_chunks(ctx, opt, files, rng), opt.batch_size, opt.drop_last)
@@ -86,6 +91,7 @@ class ShardedLoader(DataLoaderLoader):
     name = "sharded"
     Options = ShardedOptions
     options: ShardedOptions
+    shards_by_rank = True
 
     def setup(self) -> None:
         self.epoch_box = multiprocessing.Value("q", 0)
@@ -101,4 +107,8 @@ class ShardedLoader(DataLoaderLoader):
 
     def allowed_missing(self) -> int:
         """With drop_last each worker drops the remainder of its own stream."""
-        return super().allowed_missing() * max(1, self.options.num_workers)
+        copies = max(1, self.options.num_workers) * max(1, self.context.world_size)
+        return super().allowed_missing() * copies
+
+    def shuffles(self) -> bool:
+        return self.options.shuffle_files or self.options.shuffle != "none"

@@ -33,6 +33,7 @@ ALIGN = 4096
 # ahead, so a late look costs nothing, and frequent wake-ups of idle workers would take CPU
 # from the training loop's own Python.
 POLL_S = 5e-4
+TARGET_CODES = np.dtype(np.int64)
 
 
 def _aligned(n: int) -> int:
@@ -42,7 +43,8 @@ def _aligned(n: int) -> int:
 class SlotMemory:
     """`count` slots of `batch_size` rows in one shared mapping, as numpy arrays."""
 
-    def __init__(self, count: int, batch_size: int, n_features: int) -> None:
+    def __init__(self, count: int, batch_size: int, n_features: int,
+                 target: np.dtype = TARGET_CODES) -> None:
         self.count, self.batch_size = count, batch_size
         feat = _aligned(count * batch_size * n_features * 4)
         ints = _aligned(count * batch_size * 8)
@@ -51,8 +53,8 @@ class SlotMemory:
         raw = np.frombuffer(self.buffer, dtype=np.uint8)
         self.features = raw[:feat].view(np.float32)[: count * batch_size * n_features].reshape(
             count, batch_size, n_features)
-        self.target = raw[feat : feat + ints].view(np.int64)[: count * batch_size].reshape(
-            count, batch_size)
+        self.target = raw[feat : feat + ints].view(target)[: count * batch_size].reshape(
+            count, batch_size)  # 8 bytes a row hold int64 codes or float32 values
         self.row_id = raw[feat + ints :].view(np.int64)[: count * batch_size].reshape(
             count, batch_size)
         self.address = raw.ctypes.data

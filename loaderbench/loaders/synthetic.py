@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
+from loaderbench.scenarios.rows import read_file
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,11 @@ class SyntheticLoader(Loader):
     covers_dataset = False
 
     def setup(self) -> None:
-        import pyarrow.parquet as pq
-
-        roles = self.context.source.roles
+        source = self.context.source
+        roles = source.roles
         frames, have = [], 0
-        for path in self.context.source.files:
-            frames.append(pq.read_table(path, columns=list(roles.needed)).to_pandas())
+        for index in range(len(source.files)):
+            frames.append(read_file(source, index).to_pandas())
             have += len(frames[-1])
             if have >= self.options.batch_size:
                 break
@@ -56,7 +56,8 @@ class SyntheticLoader(Loader):
 
         frame = pd.concat(frames, ignore_index=True).iloc[: self.options.batch_size]
         batch = Batch(torch.from_numpy(self.context.preprocessor.features(frame, "map")),
-                      torch.from_numpy(frame[roles.label].to_numpy(dtype=np.int64, copy=True)),
+                      torch.from_numpy(frame[roles.label].to_numpy(dtype=source.target.dtype,
+                                                                   copy=True)),
                       torch.from_numpy(frame[roles.row_id].to_numpy(dtype=np.int64, copy=True)))
         self.batch = batch.pin_memory() if self.pins_memory() else batch
 

@@ -35,6 +35,7 @@ class TensorDatasetLoader(DataLoaderLoader):
     name = "tensor-dataset"
     Options = TensorDatasetOptions
     options: TensorDatasetOptions
+    shards_by_rank = True
 
     def setup(self) -> None:
         opt, ctx = self.options, self.context

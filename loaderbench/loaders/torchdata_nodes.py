@@ -52,6 +52,7 @@ import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
 from loaderbench.loaders.chunks import Chunk, file_order, frame_chunk, rebatch
+from loaderbench.scenarios.rows import read_file
 
 Piece = tuple[str, int]
 
@@ -78,11 +79,9 @@ class ReadPiece:
         self.context, self.columns = context, columns
 
     def __call__(self, piece: Piece) -> Chunk:
-        import pyarrow.parquet as pq
-
         path, group = piece
-        with pq.ParquetFile(path) as handle:
-            table = handle.read_row_group(group, columns=self.columns)
+        source = self.context.source
+        table = read_file(source, source.file_index[path], self.columns is None, [group])
         return frame_chunk(self.context, table.to_pandas())
 
 

@@ -30,9 +30,9 @@ from loaderbench.loaders.chunks import (
     Chunk,
     file_order,
     frame_chunk,
-    iter_record_batches,
     rebatch,
 )
+from loaderbench.scenarios.rows import file_batches
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,8 @@ class VectorizedDataset(IterableDataset):
 def file_chunks(context: LoaderContext, options: VectorizedOptions, files: Sequence[Path],
                 rng: np.random.Generator) -> Iterator[Chunk]:
     """The preprocessed chunks of `files`, in order, one per record batch."""
-    columns = None if options.columns == "all" else list(context.source.roles.needed)
-    for record_batch in iter_record_batches(files, options.chunk_rows, columns):
+    everything = options.columns == "all"
+    for record_batch in file_batches(context.source, files, options.chunk_rows, everything):
         yield chunk_arrays(context, options, record_batch, rng)
 
 

@@ -93,6 +93,48 @@ class EpochCheck:
 
 
 @dataclass(frozen=True)
+class RankCheck:
+    """The checks of a multi-rank run that only exist across ranks (rank_checks.py)."""
+
+    world_size: int
+    padding_per_epoch: int = 0    # rows DistributedSampler repeats so every rank gets as many
+    dropped_per_epoch: int = 0    # rows DistributedSampler cuts with drop_last
+    shuffles: bool = False        # the loader should give a new order each epoch
+    order_repeated: bool | None = None  # None: fewer than 2 complete epochs or no shuffle
+    rows_per_rank: tuple[int, ...] = ()
+
+    @property
+    def order(self) -> str:
+        if not self.shuffles:
+            return "n/a (the loader does not shuffle)"
+        if self.order_repeated is None:
+            return "n/a (fewer than 2 complete epochs)"
+        return "same every epoch" if self.order_repeated else "new each epoch"
+
+
+@dataclass(frozen=True)
+class RankRun:
+    """One rank of a multi-rank scenario: how it ended and its own times."""
+
+    rank: int
+    status: Status
+    reason: str = ""
+    setup_s: float | None = None
+    loop_s: float | None = None
+    peak_rss_mib: float | None = None
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """How a multi-rank scenario ran: torchrun's world and each rank's outcome."""
+
+    world_size: int
+    backend: str
+    nodes: int = 1
+    per_rank: tuple[RankRun, ...] = ()
+
+
+@dataclass(frozen=True)
 class Checks:
     """The batch contract, the coverage of each epoch and the value check."""
 
@@ -102,6 +144,7 @@ class Checks:
     value_rows: int = 0               # distinct sampled rows compared with the reference
     allowed_missing: int = 0          # rows a loader may drop per epoch (e.g. drop_last)
     epochs: tuple[EpochCheck, ...] = ()
+    ranks: RankCheck | None = None    # multi-rank runs: what the cross-rank checks saw
 
     @property
     def duplicates(self) -> int | None:

@@ -20,12 +20,15 @@ class StepSamples:
     # Device-side times of the same steps (CUDA events); empty where not measured.
     transfer_dev_s: tuple[float, ...] = ()
     compute_dev_s: tuple[float, ...] = ()
+    # The rank that ran each step in a multi-rank run; empty for a single process.
+    rank: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.wait_s)
         for f in fields(self):
             count = len(getattr(self, f.name))
-            if count != n and not (count == 0 and f.name.endswith("_dev_s")):
+            optional = f.name.endswith("_dev_s") or f.name == "rank"
+            if count != n and not (count == 0 and optional):
                 raise ValueError(f"steps.{f.name} has {count} values for {n} steps")
 
     def __len__(self) -> int:

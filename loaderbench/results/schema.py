@@ -36,7 +36,7 @@ from typing import Any
 from loaderbench.results.codec import decode, encode, wrong
 from loaderbench.results.machine import Calibration, Environment
 from loaderbench.results.metrics import COUNTING_RULE, Metrics, derive
-from loaderbench.results.records import Checks, Resources, Status, Timing, Transfer
+from loaderbench.results.records import Checks, Ranks, Resources, Status, Timing, Transfer
 from loaderbench.results.samples import StepSamples
 
 SCHEMA_VERSION = 2
@@ -65,6 +65,7 @@ class ScenarioResult:
     resources: Resources = field(default_factory=Resources)
     traceback: str = ""
     scenario: dict[str, Any] = field(default_factory=dict)  # the scenario as planned
+    ranks: Ranks | None = None        # multi-rank runs only (steps then carry their rank)
     _metrics: Metrics | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

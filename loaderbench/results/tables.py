@@ -14,6 +14,7 @@ from loaderbench.results.ceilings import scenario_marks
 from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
 from loaderbench.results.columns import headers as headers_of
 from loaderbench.results.formats import table
+from loaderbench.results.ranks import rank_note
 from loaderbench.results.records import ValueCheck
 from loaderbench.results.schema import RunResult, ScenarioResult
 
@@ -34,6 +35,8 @@ def checks_cell(result: ScenarioResult) -> str:
         words.append("VALUES WRONG")
     if checks.contract_error is not None:
         words.append("CONTRACT BROKEN")
+    if checks.ranks is not None and checks.ranks.order_repeated:
+        words.append("SAME ORDER EVERY EPOCH")
     if words:
         return ", ".join(words)
     return f"coverage {checks.coverage}; values {checks.values_text}"
@@ -100,7 +103,19 @@ def render(run: RunResult, fmt_name: str = "github", baseline: str | None = None
         raise UsageError(f"--baseline {baseline!r} names no loader that ran ok in this run")
     rows = [row(Cell(run, s, base.get(s.device))) for s in run.scenarios]
     return table(fmt_name, headers_of(COLUMNS), rows, aligns(COLUMNS),
-                 footnotes(run, baseline))
+                 footnotes(run, baseline) + data_note(run.dataset))
+
+
+def data_note(dataset: dict) -> list[str]:
+    """Which label the run trained on and how (older result files do not say)."""
+    if "task" not in dataset:
+        return []
+    task = dataset["task"]
+    what = f"{dataset['outputs']} classes" if task == "classification" else "MSE head"
+    dropped = dataset.get("dropped_null_labels") or 0
+    drop = f"; {dropped:,} rows with a null label dropped" if dropped else ""
+    return [f"data: {dataset.get('rows', 0):,} rows; label {dataset['label']!r}: {task} "
+            f"({what}); rows identified by {dataset.get('row_id')}{drop}"]
 
 
 def footnotes(run: RunResult, baseline: str | None) -> list[str]:
@@ -116,6 +131,9 @@ def footnotes(run: RunResult, baseline: str | None) -> list[str]:
               "; rerun with more steps or repeats" for s in scenarios if s.metrics.unstable]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios
               if not s.ok and s.reason]
+    ranks = [note for note in map(rank_note, scenarios) if note]
+    notes += ["ranks: job samples/s = all ranks' rows / the slowest rank's time", *ranks] \
+        if ranks else []
     setups = setup_note(scenarios)
     return notes + ([setups] if setups else [])
 

@@ -1,5 +1,5 @@
-"""The workload's data: a seeded synthetic copy of the seeds' intent dataset, and any folder of
-Parquet files with the same column roles.
+"""The generated workload: a seeded synthetic copy of the seeds' intent dataset (any other
+Parquet data is opened by source.py).
 
 Layout on disk (Hive-partitioned by date, several files per date)::
 
@@ -21,21 +21,18 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from loaderbench.errors import UsageError
+from loaderbench.scenarios.roles import CATEGORICAL_PREFIX, LABEL, NUMERIC_PREFIX, ROW_ID
 
 GENERATOR_VERSION = 1
 MARKER = "_loaderbench.json"
-NUMERIC_PREFIX = "num_"
-CATEGORICAL_PREFIX = "cat_"
 FILLER_PREFIX = "fill_"
-ROW_ID = "row_id"
-LABEL = "label"
 FIRST_DATE = dt.date(2024, 6, 1)
 
 
@@ -86,45 +83,6 @@ class DatasetSpec:
             raise UsageError(f"unknown dataset option(s) {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(known))}")
         return cls(**table)
-
-
-@dataclass(frozen=True)
-class ColumnRoles:
-    """Which column plays which part in the workload."""
-
-    numeric: tuple[str, ...]
-    categorical: tuple[str, ...]
-    row_id: str = ROW_ID
-    label: str = LABEL
-
-    @property
-    def features(self) -> tuple[str, ...]:
-        """Feature columns in Batch order: numeric first, then categorical codes."""
-        return self.numeric + self.categorical
-
-    @property
-    def needed(self) -> tuple[str, ...]:
-        return (self.row_id, self.label, *self.features)
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """A folder of Parquet files ready to be read: its files in a fixed order and its roles."""
-
-    root: Path
-    files: tuple[Path, ...]
-    roles: ColumnRoles
-    rows: int
-    file_rows: tuple[int, ...]
-
-    def partition(self, file: Path) -> str | None:
-        """The Hive partition value (``date=...``) of a file, if it has one."""
-        part = file.parent.name
-        return part.split("=", 1)[1] if "=" in part else None
-
-    def describe(self) -> dict:
-        return {"root": str(self.root), "files": len(self.files), "rows": self.rows,
-                "numeric": len(self.roles.numeric), "categorical": len(self.roles.categorical)}
 
 
 def batch_row_bytes(n_features: int) -> int:
@@ -252,64 +210,3 @@ def _labels(rng: np.random.Generator, numeric: np.ndarray, classes: int) -> np.n
     score = centred.sum(axis=1) + rng.standard_normal(len(numeric))
     edges = np.linspace(-2.0, 2.0, classes + 1)[1:-1] * np.sqrt(centred.shape[1] + 1.0) / 2
     return np.digitize(score, edges).astype(np.int64)
-
-
-def list_parquet(root: Path) -> tuple[Path, ...]:
-    """Every Parquet file below root, in a fixed order, skipping hidden and _metadata files."""
-    found = (p for p in root.rglob("*.parquet")
-             if not any(part.startswith((".", "_")) for part in p.relative_to(root).parts))
-    return tuple(sorted(found))
-
-
-def open_data(root: Path | str, validate_ids: bool = False) -> DataSource:
-    """Open a folder of Parquet files; a clear UsageError when it cannot serve the workload."""
-    import pyarrow.parquet as pq
-
-    root = Path(root)
-    if not root.is_dir():
-        raise UsageError(f"data folder {root} does not exist; generate one with "
-                         "'loaderbench data' or point --data at a folder of Parquet files")
-    files = list_parquet(root)
-    if not files:
-        raise UsageError(f"data folder {root} holds no .parquet files")
-    schema = pq.read_schema(files[0])
-    roles = infer_roles(schema.names, str(files[0]))
-    file_rows = []
-    for file in files:
-        meta = pq.read_metadata(file)
-        _check_columns(meta.schema.to_arrow_schema().names, roles, file)
-        file_rows.append(meta.num_rows)
-    source = DataSource(root, files, roles, sum(file_rows), tuple(file_rows))
-    if validate_ids:
-        check_row_ids(source)
-    return source
-
-
-def infer_roles(names: Sequence[str], where: str) -> ColumnRoles:
-    numeric = tuple(n for n in names if n.startswith(NUMERIC_PREFIX))
-    categorical = tuple(n for n in names if n.startswith(CATEGORICAL_PREFIX))
-    roles = ColumnRoles(numeric, categorical)
-    _check_columns(names, roles, where)
-    if not numeric:
-        raise UsageError(f"{where} has no numeric feature column (named num_*); "
-                         "a dataset needs row_id, label, num_* and optionally cat_* columns")
-    return roles
-
-
-def _check_columns(names: Sequence[str], roles: ColumnRoles, where: object) -> None:
-    missing = [c for c in roles.needed if c not in names]
-    if missing:
-        raise UsageError(f"{where} lacks column(s) {', '.join(missing[:5])}; every file needs "
-                         "row_id, label and the same num_*/cat_* feature columns")
-
-
-def check_row_ids(source: DataSource) -> None:
-    """row_id must hold each of 0..N-1 exactly once: the coverage check counts by it."""
-    import pyarrow.parquet as pq
-
-    ids = np.concatenate([pq.read_table(f, columns=[source.roles.row_id]).column(0)
-                          .to_numpy() for f in source.files])
-    counts = np.bincount(ids, minlength=source.rows) if ids.min() >= 0 else None
-    if counts is None or len(counts) != source.rows or counts.max() != 1:
-        raise UsageError(f"{source.root}: column row_id must hold each of 0..{source.rows - 1} "
-                         "exactly once; renumber the rows before benchmarking")

@@ -2,7 +2,13 @@
 
 numeric:     impute with the column mean, then StandardScaler, to float32
 categorical: LabelEncoder-style codes (sorted classes -> 0..K-1); null and unseen values
-             share one explicit code, K
+             share one explicit code, K. Values are compared in Arrow's string spelling
+             (rows.py), whatever the column's type.
+
+The sample is drawn by whole row groups from every file (round-robin over the files in a
+seeded order), then cut to its size at random; its size is settable (`fit_rows`). Each
+categorical column's unknown rate (unseen values, nulls) is then measured on up to 1 M rows
+drawn the same way, and kept with the fit.
 
 The fitted state is plain JSON (no pickle), so every scenario process loads the same fit.
 Two categorical paths give identical codes: ``apply`` calls the encoder once per cell
@@ -13,16 +19,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from loaderbench.scenarios.dataset import DataSource
+from loaderbench.scenarios.source import DataSource
 
 NULL_TOKEN = "__loaderbench_null__"
+MAX_FILES_SAMPLED = 4096
+UNKNOWN_CHECK_ROWS = 1_000_000
 Encode = Literal["map", "apply"]
 
 
@@ -37,18 +45,21 @@ class FittedState:
     scale: tuple[float, ...]
     vocab: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sample_rows: int = 0
+    #: Per categorical column: shares of rows given the unknown code (see unknown_rates).
+    unknown: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"numeric": list(self.numeric), "categorical": list(self.categorical),
                 "impute": list(self.impute), "mean": list(self.mean), "scale": list(self.scale),
                 "vocab": {k: list(v) for k, v in self.vocab.items()},
-                "sample_rows": self.sample_rows}
+                "sample_rows": self.sample_rows, "unknown": dict(self.unknown)}
 
     @classmethod
     def from_dict(cls, d: dict) -> FittedState:
         return cls(tuple(d["numeric"]), tuple(d["categorical"]), tuple(d["impute"]),
                    tuple(d["mean"]), tuple(d["scale"]),
-                   {k: tuple(v) for k, v in d["vocab"].items()}, d.get("sample_rows", 0))
+                   {k: tuple(v) for k, v in d["vocab"].items()}, d.get("sample_rows", 0),
+                   d.get("unknown", {}))
 
 
 class Preprocessor:
@@ -59,10 +70,15 @@ class Preprocessor:
 
     # -- fitting and persistence -------------------------------------------------------------
     @classmethod
-    def fit(cls, source: DataSource, sample_rows: int = 50_000, seed: int = 0) -> Preprocessor:
-        """Fit on a seeded random sample of up to `sample_rows` rows of the source."""
+    def fit(cls, source: DataSource, sample_rows: int = 50_000, seed: int = 0,
+            measure_unknown: bool = True) -> Preprocessor:
+        """Fit on a seeded random sample of up to `sample_rows` rows drawn from every file;
+        with `measure_unknown`, record each categorical column's unknown rate."""
         frame = read_sample(source, sample_rows, seed)
-        return cls(fit_state(frame, source.roles.numeric, source.roles.categorical))
+        state = fit_state(frame, source.roles.numeric, source.roles.categorical)
+        if measure_unknown:
+            state = replace(state, unknown=unknown_rates(source, state))
+        return cls(state)
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
@@ -161,24 +177,73 @@ class Preprocessor:
         return np.concatenate(parts, axis=1)
 
 
-def read_sample(source: DataSource, rows: int, seed: int):
-    """A seeded random sample of feature columns, read from whole files in a shuffled order."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def group_order(source: DataSource, seed: int) -> list[tuple[int, int]]:
+    """Every (file, row group) in a seeded round-robin over the files: one row group of each
+    file (files in a seeded order), then a second of each, and so on."""
+    rng = np.random.default_rng(seed)
+    queues = [rng.permutation(len(groups)).tolist() for groups in source.row_groups]
+    files = rng.permutation(len(source.files)).tolist()
+    order = []
+    for turn in range(max((len(q) for q in queues), default=0)):
+        order += [(f, queues[f][turn]) for f in files if turn < len(queues[f])]
+    return order
 
-    columns = list(source.roles.features)
-    order = np.random.default_rng(seed).permutation(len(source.files))
-    tables, have = [], 0
-    for i in order:
-        tables.append(pq.read_table(source.files[i], columns=columns))
-        have += tables[-1].num_rows
-        if have >= 2 * rows:
-            break
-    table = pa.concat_tables(tables)
+
+def pick_groups(source: DataSource, rows: int, seed: int) -> dict[int, list[int]]:
+    """{file: its row groups, sorted}: whole row groups in `group_order` until they hold
+    `rows` rows, and at least one group of every file (up to MAX_FILES_SAMPLED files)."""
+    picked: dict[int, list[int]] = {}
+    have = 0
+    for file, group in group_order(source, seed):
+        first_round = file not in picked and len(picked) < MAX_FILES_SAMPLED
+        if have >= rows and not first_round:
+            continue
+        picked.setdefault(file, []).append(group)
+        have += source.row_groups[file][group]
+    return {f: sorted(gs) for f, gs in sorted(picked.items())}
+
+
+def read_groups(source: DataSource, rows: int, seed: int, columns: list[str]):
+    """The row groups of `pick_groups`: a normalised Table of `columns`."""
+    import pyarrow as pa
+
+    from loaderbench.scenarios.rows import read_file
+
+    picked = pick_groups(source, rows, seed)
+    tables = [read_file(source, f, row_groups=gs).select(columns) for f, gs in picked.items()]
+    return pa.concat_tables(tables)
+
+
+def read_sample(source: DataSource, rows: int, seed: int):
+    """A seeded random sample of `rows` rows of the feature columns, drawn from row groups of
+    every file (see read_groups), as pandas."""
+    table = read_groups(source, rows, seed, list(source.roles.features))
     if table.num_rows > rows:
         pick = np.sort(np.random.default_rng(seed).choice(table.num_rows, rows, replace=False))
         table = table.take(pick)
     return table.to_pandas()
+
+
+def unknown_rates(source: DataSource, state: FittedState, rows: int = UNKNOWN_CHECK_ROWS,
+                  seed: int = 1) -> dict[str, dict[str, float]]:
+    """Per categorical column, the share of rows that get the unknown code with this fit,
+    measured on up to `rows` rows drawn from every file (all rows when the data is smaller):
+    `unseen` values missing from the fitted vocabulary, and `null` values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not state.categorical:
+        return {}
+    table = read_groups(source, rows, seed, list(state.categorical))
+    out = {}
+    for column in state.categorical:
+        values = table.column(column)
+        found = pc.index_in(values, value_set=pa.array(state.vocab[column], type=pa.string()))
+        unseen = pc.sum(pc.and_(pc.is_null(found), pc.is_valid(values))).as_py() or 0
+        n = max(1, table.num_rows)
+        out[column] = {"unseen": unseen / n, "null": values.null_count / n,
+                       "rows": table.num_rows}
+    return out
 
 
 def fit_state(frame, numeric: tuple[str, ...], categorical: tuple[str, ...]) -> FittedState:
@@ -196,3 +261,13 @@ def fit_state(frame, numeric: tuple[str, ...], categorical: tuple[str, ...]) -> 
     return FittedState(numeric, categorical, tuple(imputer.statistics_.tolist()),
                        tuple(scaler.mean_.tolist()), tuple(scaler.scale_.tolist()), vocab,
                        len(frame))
+
+
+def describe_fit(state: FittedState, shown: int = 3) -> str:
+    """One line: the fit's size and the categoricals most often given the unknown code."""
+    rates = sorted(((v["unseen"] + v["null"], k, v["unseen"]) for k, v in state.unknown.items()),
+                   reverse=True)[:shown]
+    worst = ", ".join(f"{k} {total:.1%} ({unseen:.1%} unseen)" for total, k, unseen in rates
+                      if total > 0)
+    return (f"preprocessing fitted on {state.sample_rows:,} rows drawn from every file"
+            + (f"; unknown code most often in: {worst}" if worst else ""))

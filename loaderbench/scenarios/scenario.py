@@ -49,6 +49,8 @@ class Scenario:
     min_time_s: float = 0.0
     max_time_s: float | None = None
     target_half_width: float = 0.05
+    #: Ranks on this node (torchrun's --nproc-per-node); 1 runs one ordinary process.
+    nproc_per_node: int = 1
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -60,7 +62,7 @@ class Scenario:
         check_step(self.step)
         if (self.steps is None) == (self.epochs is None):
             raise UsageError(f"scenario {self.name!r}: give exactly one of steps or epochs")
-        for name in ("steps", "epochs", "repeats"):
+        for name in ("steps", "epochs", "repeats", "nproc_per_node"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise UsageError(f"scenario {self.name!r}: {name} must be a whole number >= 1")

@@ -3,6 +3,11 @@
     [suite]                      name, description
     [suite.defaults]             any Scenario field (device, step, steps, warmup, ...)
     [dataset]                    DatasetSpec fields for the generated dataset
+    [data]                       your own data instead: path (folder, file or glob; relative
+                                 to the current folder), label, id, numeric, categorical,
+                                 exclude, task, drop_null_labels, fit_rows (roles.py); the
+                                 command line's --data and role options override it. Role keys
+                                 written in [dataset] are read as [data] keys.
     [[scenario]]                 loader = "...", Scenario fields, and an [scenario.options]
                                  table; a list value anywhere is a grid axis
 
@@ -15,16 +20,18 @@ from __future__ import annotations
 import itertools
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from loaderbench.errors import UsageError
 from loaderbench.scenarios.dataset import DatasetSpec
+from loaderbench.scenarios.roles import RoleRequest
 from loaderbench.scenarios.scenario import Scenario
 
 SCENARIO_FIELDS = {f.name for f in fields(Scenario)} - {"name", "loader", "options"}
+DATA_KEYS = {f.name for f in fields(RoleRequest)} | {"path"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class Suite:
     description: str
     dataset: DatasetSpec
     scenarios: tuple[Scenario, ...]
+    data: str | None = None
+    roles: RoleRequest = field(default_factory=RoleRequest)
 
 
 def shipped() -> dict[str, str]:
@@ -74,8 +83,23 @@ def parse(data: dict[str, Any], label: str) -> Suite:
     if not entries:
         raise UsageError(f"suite {label} has no [[scenario]] entries")
     scenarios = [s for entry in entries for s in expand(entry, defaults, label)]
+    spec, table = _data_tables(data, label)
     return Suite(head.get("name", Path(label).stem), head.get("description", ""),
-                 DatasetSpec.from_dict(data.get("dataset", {})), unique_names(scenarios))
+                 DatasetSpec.from_dict(spec), unique_names(scenarios), table.get("path"),
+                 RoleRequest.from_dict(table, f"{label} [data]"))
+
+
+def _data_tables(data: dict[str, Any], label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """([dataset] for the generator, [data] for your own data): role keys in [dataset]
+    move to [data]."""
+    spec = dict(data.get("dataset", {}))
+    table = dict(data.get("data", {}))
+    for key in [k for k in spec if k in DATA_KEYS]:
+        table.setdefault(key, spec.pop(key))
+    path = table.get("path")
+    if path is not None and not isinstance(path, str):
+        raise UsageError(f"suite {label} [data] path must be a string, got {path!r}")
+    return spec, table
 
 
 def _check_fields(table: dict[str, Any], where: str) -> None:

@@ -16,6 +16,7 @@ from loaderbench.harness import calibration, devices, worker
 from loaderbench.harness.loop import LoopPlan, run_loop
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
 from loaderbench.scenarios.scenario import Scenario
+from loaderbench.scenarios.source import open_data
 
 pytestmark = pytest.mark.gpu
 GPU_SLEEP_MS = 5.0
@@ -111,7 +112,7 @@ def saved_pre(tiny_pre, tmp_path_factory):
 def cuda_run(tiny_root, saved_pre, loader: str, transfer: str = "auto", **options):
     s = Scenario(name=loader, loader=loader, device="cuda", step="mlp", steps=None, epochs=2,
                  warmup=2, transfer=transfer, options={"batch_size": 128, **options})
-    result = worker.execute(worker.Job(s, 0, str(tiny_root), saved_pre, 4))
+    result = worker.execute(worker.Job(s, 0, open_data(tiny_root).to_dict(), saved_pre, 4))
     assert result.status == "ok", result.reason
     return result
 

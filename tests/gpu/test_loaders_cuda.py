@@ -31,8 +31,14 @@ def cuda_cases():
 
 @pytest.mark.parametrize(("name", "table"), list(cuda_cases()))
 def test_values_and_coverage_on_cuda(name, table, request):
-    context = dataclasses.replace(request.getfixturevalue(CONTEXT.get(name, "tiny_context")),
-                                  device="cuda")
+    context = request.getfixturevalue(CONTEXT.get(name, "tiny_context"))
+    checks_on_cuda(name, table, context)
+
+
+def checks_on_cuda(name: str, table: dict, context) -> dict:
+    """One epoch of `name` targeting CUDA, every batch moved as the harness moves it; the
+    checks' record (the test fails on any failed check)."""
+    context = dataclasses.replace(context, device="cuda")
     cls = loaders.get(name)
     loader = cls(context, build_options(cls.Options, table, name))
     checker = Checker(context.source, context.preprocessor, cls.covers_dataset,
@@ -49,3 +55,4 @@ def test_values_and_coverage_on_cuda(name, table, request):
     checks, failure = checker.verdict()
     assert failure is None, failure
     assert checks.values == "ok"
+    return checks

@@ -17,8 +17,8 @@ from loaderbench.loaders.arrow_columns import BatchRing, CodeTables, fill_batche
 from loaderbench.loaders.arrow_native import ArrowNativeLoader, ArrowNativeOptions
 from loaderbench.loaders.base import LoaderContext
 from loaderbench.loaders.chunks import Chunk
-from loaderbench.scenarios.dataset import open_data
 from loaderbench.scenarios.preprocess import Preprocessor, fit_state
+from loaderbench.scenarios.source import open_data
 
 
 def _file(rng: np.random.Generator, start: int, n: int, words: list[str]) -> pa.Table:

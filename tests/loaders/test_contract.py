@@ -9,7 +9,7 @@ import pytest
 
 from loaderbench import loaders
 from loaderbench.harness.checks import Checker, contract_error
-from loaderbench.loaders.base import build_options
+from loaderbench.loaders.base import build_options, torch_dtype
 from loaderbench.loaders.extras import missing
 
 # Option tables to test per loader; a loader not listed here is tested with DEFAULT.
@@ -116,7 +116,8 @@ def run_epochs(name, table, context, epochs=2):
         for epoch in range(epochs):
             seen = []
             for batch in loader.epoch(epoch):
-                assert contract_error(batch, context.preprocessor.n_features) is None
+                assert contract_error(batch, context.preprocessor.n_features,
+                                      torch_dtype(context.source.target.dtype)) is None
                 assert batch.rows <= table.get("batch_size", 4096)
                 checker.observe(batch)
                 seen.append(batch.row_id.numpy().copy())

@@ -68,6 +68,26 @@ def test_wrong_values_fail(tiny_source, tiny_pre):
     assert checks.values is ValueCheck.MISMATCH and "differ from the reference" in failure
 
 
+def test_a_value_mismatch_names_the_column_and_a_row(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    column = tiny_source.roles.features.index("cat_01")
+    bad = []
+    for b in batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)):
+        features = b.features.clone()
+        features[:, column] += 1
+        bad.append(Batch(features, b.target, b.row_id))
+    feed(checker, bad)
+    failure = checker.verdict()[1]
+    assert "first: column 'cat_01' is" in failure and "at row_id 0" in failure
+
+
+def test_a_wrong_label_is_named(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    good = batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows))
+    feed(checker, [Batch(b.features, b.target + 1, b.row_id) for b in good])
+    assert "first: label 'label' is" in checker.verdict()[1]
+
+
 def test_value_check_can_be_skipped(tiny_source, tiny_pre):
     checker = Checker(tiny_source, tiny_pre, check_values=False)
     feed(checker, batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))

@@ -10,8 +10,8 @@ from loaderbench.scenarios.dataset import (
     DatasetSpec,
     ensure_dataset,
     generate_table,
-    open_data,
 )
+from loaderbench.scenarios.source import open_data
 from tests.conftest import TINY
 
 
@@ -68,10 +68,18 @@ def test_folder_without_parquet_is_a_usage_error(tmp_path):
         open_data(tmp_path)
 
 
-def test_missing_column_is_named(tmp_path, tiny_source):
+def test_missing_label_says_how_to_name_it(tmp_path, tiny_source):
     table = pq.read_table(tiny_source.files[0]).drop_columns(["label"])
     pq.write_table(table, tmp_path / "x.parquet")
-    with pytest.raises(UsageError, match="lacks column.*label"):
+    with pytest.raises(UsageError, match="no column named 'label'.*--label COLUMN"):
+        open_data(tmp_path)
+
+
+def test_a_file_lacking_a_column_is_named(tmp_path, tiny_source):
+    table = pq.read_table(tiny_source.files[0])
+    pq.write_table(table, tmp_path / "a.parquet")
+    pq.write_table(table.drop_columns(["num_01"]), tmp_path / "b.parquet")
+    with pytest.raises(UsageError, match="b.parquet lacks column.*num_01"):
         open_data(tmp_path)
 
 
@@ -79,7 +87,7 @@ def test_bad_row_ids_are_refused(tmp_path, tiny_source):
     table = pq.read_table(tiny_source.files[0])
     pq.write_table(table, tmp_path / "a.parquet")
     pq.write_table(table, tmp_path / "b.parquet")
-    with pytest.raises(UsageError, match="row_id must hold"):
+    with pytest.raises(UsageError, match="id column 'row_id' repeats 750 values"):
         open_data(tmp_path, validate_ids=True)
 
 

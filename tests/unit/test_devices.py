@@ -16,7 +16,7 @@ def test_cpu_is_always_available():
 
 def test_missing_cuda_is_recorded_as_skipped_with_its_reason(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    job = worker.Job(Scenario(name="v", loader="vectorized", device="cuda"), 0, "/nowhere",
+    job = worker.Job(Scenario(name="v", loader="vectorized", device="cuda"), 0, {},
                      "/nowhere.json", 2)
     result = worker.execute(job)
     assert result.status == "skipped"
@@ -94,13 +94,13 @@ def mps_patched(monkeypatch):
     return calls
 
 
-def test_mps_scenario_synchronises_through_torch_mps(mps_patched, tiny_root, tiny_pre,
+def test_mps_scenario_synchronises_through_torch_mps(mps_patched, tiny_source, tiny_pre,
                                                      tmp_path):
     pre = tmp_path / "pre.json"
     tiny_pre.save(pre)
     s = Scenario(name="m", loader="synthetic", device="mps", step="none", steps=6, warmup=2,
                  options={"batch_size": 16, "steps_per_epoch": 100, "pin_memory": True})
-    result = worker.execute(worker.Job(s, 0, str(tiny_root), str(pre), 4))
+    result = worker.execute(worker.Job(s, 0, tiny_source.to_dict(), str(pre), 4))
     assert result.status == "ok", result.reason
     assert result.timing.sync == "torch.mps.synchronize"
     assert result.transfer.pinning is Pinning.NOT_APPLICABLE

@@ -36,8 +36,7 @@ def test_preparation_reports_each_phase():
     assert files == [(1, 3), (2, 3), (3, 3)]
     labels = [label for label, _, _ in seen]
     assert labels[0] == "looking for the dataset"
-    assert any(label.startswith("fitting the preprocessing") for label in labels)
-    assert labels[-1] == "counting classes"
+    assert labels[-1].startswith("fitting the preprocessing")  # the classes come with the data
     seen.clear()
     prepare_mod.prepare(spec, progress=lambda label, done, total: seen.append(label))
     assert not any(label.startswith(("generating", "fitting")) for label in seen)  # cached

@@ -120,6 +120,17 @@ def test_adaptive_length_is_checked_and_an_explicit_length_replaces_it():
         Scenario(name="a", loader="vectorized", steps=None, epochs=1, max_time_s=5.0)
     (chosen,) = select([s], steps=40)
     assert chosen.max_time_s is None and chosen.steps == 40
+
+
+def test_every_suite_runs_each_builtin_loader_once():
+    from loaderbench import loaders
+
+    chosen = suites.load("every").scenarios
+    core = [n for n in loaders.BUILTIN if not loaders.get(n).requires]  # peers: their suite
+    assert sorted(s.loader for s in chosen) == sorted(core)
+    assert all(s.step == "none" for s in chosen)
+
+
 def test_peers_suite_runs_every_peer_beside_vectorized_and_arrow_native():
     from loaderbench import loaders
     from loaderbench.harness.runner import validate
