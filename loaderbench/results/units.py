@@ -20,8 +20,8 @@ import numpy as np
 
 MAX_WINDOWS_PER_REPEAT = 8
 MIN_STEPS_PER_WINDOW = 5
-MIN_STEPS = 20  # counted steps per side below which no verdict is given
-MIN_UNITS = 4   # windows per side below which no verdict is given
+MIN_STEPS = 15  # counted steps per side below which no verdict is given
+MIN_UNITS = 3   # windows per side below which no verdict is given
 RESAMPLES = 2000
 
 
