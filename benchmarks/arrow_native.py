@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tabulate import tabulate
 
 from loaderbench.harness import runner
+from loaderbench.harness.planning import batch_bytes, resolve_options
 from loaderbench.harness.prepare import prepare
-from loaderbench.harness.session import batch_bytes
 from loaderbench.loaders.arrow_native import ArrowNativeOptions
 from loaderbench.results.schema import RunResult, ScenarioResult
 from loaderbench.scenarios.dataset import DatasetSpec
@@ -172,15 +172,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated counts for the threads and num_workers variants")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    chosen = scenarios(args)
-    runner.validate(chosen)
+    chosen = resolve_options(scenarios(args))
     prepared = prepare(DatasetSpec())
     run = runner.new_run("benchmarks/arrow_native", prepared)
     sizes = batch_bytes(chosen, len(prepared.source.roles.features))
-    run = runner.run_all(run, chosen, prepared, args.out / "arrow_native.json",
-                         lambda label, done, total: print(f"[{done}/{total}] {label}",
-                                                          file=sys.stderr, flush=True),
-                         sizes)
+    run = runner.run_all(run, chosen, prepared, out=args.out / "arrow_native.json",
+                         progress=lambda label, done, total: print(
+                             f"[{done}/{total}] {label}", file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
         after = runner.calibrate(prepared, sizes, ["cpu"], Path(tmp))
     (args.out / "scan_after.json").write_text(json.dumps(after, indent=1, sort_keys=True))

@@ -247,19 +247,21 @@ def cuda_parts(prepared: Prepared, step: str, rows: int):
     """The synthetic loader (pinned batches), its transfer plan and the training step."""
     import torch
 
+    from loaderbench import steps
     from loaderbench.harness import transfer, worker
-    from loaderbench.harness.steps import make_step
+    from loaderbench.steps.base import StepContext
 
     s = Scenario(name="cuda", loader="synthetic", device="cuda", step="none",
                  options={"batch_size": rows, "pin_memory": True,
                           "steps_per_epoch": 10 * (CUDA_STEPS + CUDA_WARMUP)})
     loader, checker = worker.build_loader(worker.Job(
-        s, 0, prepared.source.to_dict(), str(prepared.preprocessor_path), prepared.n_classes))
+        scenario=s, repeat=0, source=prepared.source.to_dict(),
+        preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes))
     loader.setup()
     move = transfer.plan("cuda", "auto", loader.pins_memory(), None).function()
     if step == "mlp":
-        train = make_step("mlp", checker.preprocessor.n_features, prepared.n_classes,
-                          torch.device("cuda"))
+        train = steps.build("mlp", StepContext(checker.preprocessor.n_features,
+                                               prepared.n_classes, torch.device("cuda")))
     else:
         cycles = gpu_sleep_cycles(GPU_SLEEP_MS)
         train = lambda batch: torch.cuda._sleep(cycles)  # noqa: E731

@@ -133,12 +133,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in ("repeats", "steps", "epochs", "nproc_per_node"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
-    request = RunRequest(args.suite, args.loaders,
-                         tuple(devices.parse_list(args.device)) if args.device else None,
-                         args.out, args.data, args.repeats, args.steps, args.epochs,
-                         not args.no_check, not args.no_calibrate, args.resume,
-                         slowdown=parse_slowdown(args.slowdown),
-                         nproc_per_node=args.nproc_per_node, roles=role_options(args))
+    request = RunRequest(
+        suite=args.suite, loaders=args.loaders,
+        devices=tuple(devices.parse_list(args.device)) if args.device else None,
+        out=args.out, data=args.data, repeats=args.repeats, steps=args.steps,
+        epochs=args.epochs, check_values=not args.no_check, calibrate=not args.no_calibrate,
+        resume=args.resume, slowdown=parse_slowdown(args.slowdown),
+        nproc_per_node=args.nproc_per_node,
+        roles=role_options(args))
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
@@ -251,7 +253,6 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from loaderbench.loaders import get, names
-    from loaderbench.loaders.base import options_doc
     from loaderbench.scenarios.suite import shipped
 
     print("loaders:")
@@ -259,12 +260,35 @@ def cmd_list(args: argparse.Namespace) -> int:
         cls = get(name)
         summary = ((cls.__module__ and sys.modules[cls.__module__].__doc__) or "").strip()
         print(f"  {name:16s} {summary.splitlines()[0] if summary else ''}")
-        opts = ", ".join(f"{k}={v}" for k, v in options_doc(cls.Options).items())
-        print(f"  {'':16s} options: {opts}")
+        print_options(cls.Options)
+    print("training steps:")
+    for spec, summary in step_summaries():
+        print(f"  {spec:16s} {summary}")
     print("suites:")
     for name, description in shipped().items():
         print(f"  {name:16s} {description}")
     return 0
+
+
+def step_summaries() -> list[tuple[str, str]]:
+    """(how a step is written, the first line of its module's docstring) per step."""
+    from loaderbench import steps
+
+    out = []
+    for name, spec in zip(steps.registry(), steps.usage(), strict=True):
+        doc = (sys.modules[steps.get(name).__module__].__doc__ or "").strip()
+        out.append((spec, doc.splitlines()[0].partition(" — ")[2] if doc else ""))
+    return out
+
+
+def print_options(options: type) -> None:
+    """One line per option: name = default, its constraint, its help."""
+    from loaderbench.loaders.options import options_doc
+
+    for name, default, rule, text in options_doc(options):
+        line = f"{'':18s}  {name} = {default}"
+        line = f"{line:46s} {rule}" if rule else line
+        print(f"{line:66s} {text}".rstrip() if text else line)
 
 
 def cmd_data(args: argparse.Namespace) -> int:

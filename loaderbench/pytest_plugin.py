@@ -60,16 +60,17 @@ def _steps(job: Any, loader: Any, checker: Any
 
     from loaderbench.harness import devices
     from loaderbench.harness import transfer as transfer_mod
-    from loaderbench.harness.steps import make_step
+    from loaderbench.steps import build as build_step
+    from loaderbench.steps.base import StepContext
 
     s = job.scenario
-    move = transfer_mod.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
-                             bool(getattr(loader.options, "pin_memory", False)),
-                             loader.yields_on_device).function()
-    train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
-                      torch.device(s.device), s.seed)
-    sync = devices.synchronizer(s.device)
-    at = [0]
+    move = transfer_mod.plan(s.device, s.transfer, loader_pins=loader.pins_memory(),
+                             non_blocking=s.non_blocking,
+                             pin_option=bool(getattr(loader.options, "pin_memory", False)),
+                             on_device=loader.yields_on_device).function()
+    train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
+                                           torch.device(s.device), s.seed))
+    sync, at = devices.synchronizer(s.device), [0]
     batches = _epochs(loader, checker.end_epoch, at)
     last: list[Any] = []
 
@@ -98,16 +99,17 @@ def run_under(benchmark: Any, loader_name: str, options: Mapping[str, Any], devi
               step: str = "none", steps: int = 50, warmup: int = 5, data: Path | None = None,
               dataset: Mapping[str, Any] | None = None) -> ScenarioRun:
     """Build the scenario as the harness does and time its steps with `benchmark`."""
-    from loaderbench.harness.devices import resolve
-    from loaderbench.harness.worker import Job, build_loader
+    from loaderbench.harness.planning import resolve
+    from loaderbench.harness.protocol import Job
+    from loaderbench.harness.worker import build_loader
     from loaderbench.scenarios.scenario import Scenario
 
     prepared = _prepare(data, dataset)
-    scenario = Scenario(name=f"{loader_name} (pytest)", loader=loader_name,
-                        options=dict(options), device=resolve(device), step=step,
-                        steps=steps, warmup=warmup)
-    job = Job(scenario, 0, str(prepared.source.root), str(prepared.preprocessor_path),
-              prepared.n_classes)
+    (scenario,) = resolve([Scenario(name=f"{loader_name} (pytest)", loader=loader_name,
+                                    options=dict(options), device=device, step=step,
+                                    steps=steps, warmup=warmup)])
+    job = Job(scenario=scenario, repeat=0, source=prepared.source.to_dict(),
+              preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes)
     loader, checker = build_loader(job)
     loader.setup()
     try:

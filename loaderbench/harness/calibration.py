@@ -10,21 +10,22 @@ host -> device  GB/s pinned (CUDA) and pageable (CUDA, MPS), at each batch size 
 Tables show each loader's rows/s as % of the scan and its transfer GB/s as % of the pinned
 ceiling, so "fast" has a yardstick.
 
-    python -m loaderbench.harness.calibration DATA_ROOT '[BATCH_BYTES, ...]' DEVICES OUT.json
+    python -m loaderbench.harness.calibration REQUEST.json REPLY.json
+
+REQUEST is {"source": DataSource.to_dict(), "batch_bytes": [...], "devices": [...]} (see
+harness.protocol).
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-from loaderbench.results.store import dumps, write_atomic
+from loaderbench.harness.protocol import child_main
 from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.source import DataSource
 
@@ -133,14 +134,13 @@ def calibrate(source: DataSource, batch_bytes: list[int], device_names: list[str
     return out
 
 
+def answer(request: dict) -> dict:
+    sizes = [int(b) for b in request["batch_bytes"]]
+    return calibrate(DataSource.from_dict(request["source"]), sizes, list(request["devices"]))
+
+
 def main(argv: list[str] | None = None) -> int:
-    source, batch_bytes, names, out = sys.argv[1:] if argv is None else argv
-    sizes = json.loads(batch_bytes)
-    sizes = [int(sizes)] if isinstance(sizes, int) else [int(b) for b in sizes]
-    result = calibrate(DataSource.from_dict(json.loads(Path(source).read_text())), sizes,
-                       json.loads(names))
-    write_atomic(Path(out), dumps(result))
-    return 0
+    return child_main(argv, answer)
 
 
 if __name__ == "__main__":

@@ -121,12 +121,12 @@ def loader_reads(source: DataSource) -> list[str]:
     import pyarrow.parquet as pq
 
     from loaderbench import loaders
-    from loaderbench.loaders.base import options_doc
+    from loaderbench.loaders.base import resolved
 
     every = []
     for name in loaders.names():
         cls = loaders.get(name)
-        if cls.reads_every_column or options_doc(cls.Options).get("columns") == "all":
+        if cls.reads_every_column or resolved(cls.Options()).get("columns") == "all":
             every.append(name)
     total = len(pq.read_schema(source.files[0]).names)
     scan = list(source.roles.scan)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from loaderbench.loaders._support.workers import stop_iterator
 from loaderbench.loaders.base import Batch, Loader
 from loaderbench.results.schema import StepSamples
 from loaderbench.results.units import rate_half_width
@@ -200,6 +201,4 @@ def abandon(batches: Iterator[Batch]) -> None:
     """An epoch cut short: stop a DataLoader's workers now, unless they are persistent."""
     if getattr(batches, "_persistent_workers", False):
         return
-    shutdown = getattr(batches, "_shutdown_workers", None)
-    if shutdown is not None:
-        shutdown()
+    stop_iterator(batches)

@@ -21,6 +21,7 @@ there is no side stream: the same order, without overlap of the copy.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -108,47 +109,47 @@ def fetch(batches: Iterator[Batch], transfer: Callable[[Batch], Batch], streams:
 
 def overlapped(streams: Streams) -> EpochRunner:
     """An epoch of the overlapped loop, for `run_loop(one_epoch=...)`."""
+    return functools.partial(_overlapped_epoch, streams)
 
-    def one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
-                  observe: Callable[[Batch], None], clock: Clock, rec: Recorder,
-                  epoch: int) -> tuple[float, bool, float]:
-        start = len(rec)
-        bookkeeping = seconds = 0.0
-        batches = iter(loader.epoch(epoch))
-        current = fetch(batches, parts.transfer, streams, clock)
-        if current.rows == 0:
-            raise RuntimeError(f"loader {loader.name!r} yielded no batch in epoch {epoch}")
-        carried = (current.wait_s, current.queue_s)  # step 0 also waits for its own batch
-        while current.rows:
-            t0 = clock()
-            streams.hand_over(current)
-            started = streams.mark()
-            parts.train(current.batch)
-            ended = streams.mark()
-            t1 = clock()
-            if not streams.cuda:  # no copy: the batch is the loader's buffer, look at it now
-                observe(current.batch)
-            checked = clock() - t1
-            following = fetch(batches, parts.transfer, streams, clock)
-            t2 = clock()
-            streams.finish(current, started, ended, parts.sync)
-            t3 = clock()
-            rec.add_parts(carried[0] + (t2 - t1 - checked) - following.queue_s,
-                          carried[1] + following.queue_s, (t1 - t0) + (t3 - t2),
-                          current.rows, epoch, len(rec) == start)
-            seconds += carried[0] + carried[1] + t3 - t0 - checked
-            if streams.cuda:  # a copy on the device: looked at once its step is done
-                observe(current.batch)
-            bookkeeping += checked
-            carried, current = (0.0, 0.0), following
-            if plan.steps is not None and plan.enough(rec):
-                bookkeeping += clock() - t3
-                abandon(batches)
-                return 0.0, False, bookkeeping
+
+def _overlapped_epoch(streams: Streams, loader: Loader, plan: LoopPlan, parts: StepParts,
+                      observe: Callable[[Batch], None], clock: Clock, rec: Recorder,
+                      epoch: int) -> tuple[float, bool, float]:
+    start = len(rec)
+    bookkeeping = seconds = 0.0
+    batches = iter(loader.epoch(epoch))
+    current = fetch(batches, parts.transfer, streams, clock)
+    if current.rows == 0:
+        raise RuntimeError(f"loader {loader.name!r} yielded no batch in epoch {epoch}")
+    carried = (current.wait_s, current.queue_s)  # step 0 also waits for its own batch
+    while current.rows:
+        t0 = clock()
+        streams.hand_over(current)
+        started = streams.mark()
+        parts.train(current.batch)
+        ended = streams.mark()
+        t1 = clock()
+        if not streams.cuda:  # no copy: the batch is the loader's buffer, look at it now
+            observe(current.batch)
+        checked = clock() - t1
+        following = fetch(batches, parts.transfer, streams, clock)
+        t2 = clock()
+        streams.finish(current, started, ended, parts.sync)
+        t3 = clock()
+        rec.add_parts(carried[0] + (t2 - t1 - checked) - following.queue_s,
+                      carried[1] + following.queue_s, (t1 - t0) + (t3 - t2),
+                      current.rows, epoch, len(rec) == start)
+        seconds += carried[0] + carried[1] + t3 - t0 - checked
+        if streams.cuda:  # a copy on the device: looked at once its step is done
+            observe(current.batch)
+        bookkeeping += checked
+        carried, current = (0.0, 0.0), following
+        if plan.steps is not None and plan.enough(rec):
             bookkeeping += clock() - t3
-        return seconds, True, bookkeeping
-
-    return one_epoch
+            abandon(batches)
+            return 0.0, False, bookkeeping
+        bookkeeping += clock() - t3
+    return seconds, True, bookkeeping
 
 
 def overlap_record(device: str) -> dict[str, str]:

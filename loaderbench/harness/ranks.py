@@ -15,17 +15,15 @@ ScenarioResult whose steps carry their rank.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
+from loaderbench.harness.protocol import Job, read_request, write_reply
 from loaderbench.results.records import RankRun, Ranks, Status
 from loaderbench.results.schema import ScenarioResult, StepSamples
-from loaderbench.results.store import dumps, write_atomic
 
 
 @dataclass(frozen=True)
@@ -106,14 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     from loaderbench.harness import worker
 
     args = sys.argv[1:] if argv is None else argv
-    job = worker.Job.from_dict(json.loads(Path(args[0]).read_text()))
+    job = Job.from_dict(read_request(args[0]))
     ctx = start(job.scenario.device)
     result = worker.execute(job, ranks=ctx)
     parts: list[Any] = [None] * ctx.world_size
     dist.all_gather_object(parts, result.to_dict(), group=ctx.group)
     if ctx.rank == 0:
         merged = merge_ranks(parts, ctx)
-        write_atomic(Path(args[1]), dumps(merged.to_dict()))
+        write_reply(args[1], merged.to_dict())
     dist.barrier(group=ctx.group)
     dist.destroy_process_group()
     return 0

@@ -1,4 +1,6 @@
-"""Runs a list of scenarios: each repeat in a fresh process, results saved after each one.
+"""The parent side of a run: each scenario's repeats in fresh worker processes (through
+`protocol`, never importing the worker), the calibration in its own, the result file saved
+after each scenario.
 
 The result file is rewritten atomically after every scenario, so a crash, a timeout or
 Ctrl-C never loses what finished.
@@ -7,25 +9,21 @@ Ctrl-C never loses what finished.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shlex
-import signal
-import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import loaderbench
 from loaderbench.harness import devices
+from loaderbench.harness.planning import batch_bytes
 from loaderbench.harness.prepare import Prepared
 from loaderbench.harness.progress import Progress, silent
-from loaderbench.harness.worker import Job, base_result
+from loaderbench.harness.protocol import Job, base_result, call_child
 from loaderbench.loaders import get as get_loader
-from loaderbench.loaders.base import build_options
 from loaderbench.results import environment
 from loaderbench.results.records import Resources
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
@@ -33,65 +31,22 @@ from loaderbench.results.store import save
 from loaderbench.scenarios.scenario import Scenario
 
 CALIBRATION_TIMEOUT_S = 600
-
-
-def validate(scenarios: Sequence[Scenario]) -> None:
-    """Fail fast (UsageError) on an unknown loader or option, before anything runs."""
-    for s in scenarios:
-        build_options(get_loader(s.loader).Options, s.options, s.loader)
-
-
-def resolve_devices(scenarios: Sequence[Scenario]) -> list[Scenario]:
-    return [replace(s, device=devices.resolve(s.device)) for s in scenarios]
-
-
-def child_env() -> dict[str, str]:
-    """The worker must import this very loaderbench, installed or not."""
-    env = dict(os.environ)
-    root = str(Path(loaderbench.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
-
-
-@dataclass(frozen=True)
-class Spawned:
-    returncode: int | None
-    log: str
-
-
-def spawn(module: str, args: Sequence[str], timeout: float, log_path: Path) -> Spawned:
-    """Run `python -m module args` in its own process group; kill the group on timeout."""
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
-                                stderr=subprocess.STDOUT, env=child_env(),
-                                start_new_session=True)
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            code = None
-        except BaseException:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-    return Spawned(code, log_path.read_text(errors="replace")[-4000:])
+WORKER = "loaderbench.harness.worker"
+CALIBRATION = "loaderbench.harness.calibration"
+RANKS = "loaderbench.harness.ranks"  # one process per rank, under torchrun
 
 
 TORCHRUN_ARGS_ENV = "LOADERBENCH_TORCHRUN_ARGS"
 
 
-def launch(job: Job, job_path: Path, out_path: Path) -> tuple[str, list[str]]:
-    """The module and arguments of a job's process: the worker, or torchrun over ranks.
+def launcher(job: Job) -> tuple[str, list[str]] | None:
+    """torchrun's module and arguments for a multi-rank job, or None for one process.
     $LOADERBENCH_TORCHRUN_ARGS replaces --standalone (multi-node rendezvous arguments)."""
-    files = [str(job_path), str(out_path)]
     n = job.scenario.nproc_per_node
     if n <= 1:
-        return "loaderbench.harness.worker", files
+        return None
     rendezvous = shlex.split(os.environ.get(TORCHRUN_ARGS_ENV, "")) or ["--standalone"]
-    return "torch.distributed.run", [*rendezvous, "--nproc-per-node", str(n),
-                                     "-m", "loaderbench.harness.ranks", *files]
+    return "torch.distributed.run", [*rendezvous, "--nproc-per-node", str(n)]
 
 
 def rank_skip(s: Scenario) -> str | None:
@@ -103,19 +58,14 @@ def rank_skip(s: Scenario) -> str | None:
 
 
 def run_job(job: Job, workdir: Path) -> ScenarioResult:
-    stem = f"{uuid.uuid4().hex[:12]}-r{job.repeat}"
-    job_path, out_path = workdir / f"{stem}.job.json", workdir / f"{stem}.out.json"
-    job_path.write_text(json.dumps(job.to_dict()))
-    module, args = launch(job, job_path, out_path)
-    done = spawn(module, args, job.scenario.timeout_s, workdir / f"{stem}.log")
-    if out_path.exists():
-        return ScenarioResult.from_dict(json.loads(out_path.read_text()))
-    if done.returncode is None:
-        why = f"timed out after {job.scenario.timeout_s:g} s (raise timeout_s in the suite)"
-    else:
-        tail = " | ".join(done.log.strip().splitlines()[-3:])
-        why = f"worker process exited with code {done.returncode}: {tail}"
-    return base_result(job.scenario, "failed", why)
+    """One repeat in a fresh worker process; its failure to answer is a `failed` result."""
+    via = launcher(job)
+    reply = call_child(RANKS if via else WORKER, job.to_dict(), timeout=job.scenario.timeout_s,
+                       workdir=workdir, label=f"r{job.repeat}", via=via)
+    if reply.data is not None:
+        return ScenarioResult.from_dict(reply.data)
+    fix = " (raise timeout_s in the suite)" if reply.timed_out else ""
+    return base_result(job.scenario, "failed", f"worker process {reply.error}{fix}")
 
 
 def merge(results: Sequence[ScenarioResult]) -> ScenarioResult:
@@ -150,8 +100,8 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
         progress(f"{s.name} [{s.device}]{note}", *position)
-        job = Job(s, repeat, prepared.source.to_dict(), str(prepared.preprocessor_path),
-                  prepared.n_classes)
+        job = Job(scenario=s, repeat=repeat, source=prepared.source.to_dict(),
+                  preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes)
         results.append(run_job(job, workdir))
         if results[-1].status == "skipped":
             break
@@ -160,16 +110,11 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
 
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],
               workdir: Path) -> dict:
-    out = workdir / "calibration.json"
-    source = workdir / "source.json"
-    source.write_text(json.dumps(prepared.source.to_dict()))
-    args = [str(source), json.dumps(batch_bytes), json.dumps(device_names), str(out)]
-    done = spawn("loaderbench.harness.calibration", args, CALIBRATION_TIMEOUT_S,
-                 workdir / "calibration.log")
-    if out.exists():
-        return json.loads(out.read_text())
-    return {"error": f"calibration failed (exit {done.returncode}): "
-                     f"{' | '.join(done.log.strip().splitlines()[-2:])}"}
+    request = {"source": prepared.source.to_dict(), "batch_bytes": batch_bytes,
+               "devices": device_names}
+    reply = call_child(CALIBRATION, request, timeout=CALIBRATION_TIMEOUT_S, workdir=workdir,
+                       label="calibration")
+    return reply.data if reply.data is not None else {"error": f"calibration {reply.error}"}
 
 
 def new_run(suite: str, prepared: Prepared) -> RunResult:
@@ -180,17 +125,17 @@ def new_run(suite: str, prepared: Prepared) -> RunResult:
                            "argv": sys.argv[1:]})
 
 
-def run_all(run: RunResult, scenarios: Sequence[Scenario], prepared: Prepared, out: Path,
-            progress: Progress = silent, calibrate_batch_bytes: list[int] | None = None
-            ) -> RunResult:
-    """Calibrate once, run every scenario, save after each; return the finished run."""
+def run_all(run: RunResult, scenarios: Sequence[Scenario], prepared: Prepared, *, out: Path,
+            progress: Progress = silent, calibrate_first: bool = True) -> RunResult:
+    """Calibrate once (at the run's batch sizes), run every scenario, save after each one;
+    return the finished run."""
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
         workdir = Path(tmp)
-        if calibrate_batch_bytes:
+        if calibrate_first and scenarios:
+            sizes = batch_bytes(scenarios, len(prepared.source.roles.features))
             names = sorted({s.device for s in scenarios})
             progress("calibrating: host copy, Parquet scan, host-to-device copies", 0, 0)
-            run = replace(run, calibration=calibrate(prepared, calibrate_batch_bytes, names,
-                                                     workdir))
+            run = replace(run, calibration=calibrate(prepared, sizes, names, workdir))
             save(run, out)
         for i, s in enumerate(scenarios):
             result = run_scenario(s, prepared, workdir, progress, (i, len(scenarios)))

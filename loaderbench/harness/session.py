@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from loaderbench.harness import runner
+from loaderbench.harness.planning import resolve
 from loaderbench.harness.prepare import Prepared, prepare
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.loaders import get as get_loader
 from loaderbench.results.schema import RunResult
 from loaderbench.results.store import check_writable, load
 from loaderbench.scenarios import suite as suites
-from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.scenario import Scenario
 
 DEFAULT_OUT_DIR = Path("loaderbench-results")
@@ -56,14 +55,7 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
                  "slowdown": request.slowdown,
                  "nproc_per_node": request.nproc_per_node}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
-    runner.validate(chosen)
-    return suite, tuple(runner.resolve_devices(chosen))
-
-
-def batch_bytes(scenarios: tuple[Scenario, ...], n_features: int) -> list[int]:
-    """The bytes of a batch at each batch size the run uses, the most common first."""
-    sizes = Counter(int(s.options.get("batch_size", 4096)) for s in scenarios)
-    return [size * batch_row_bytes(n_features) for size, _ in sizes.most_common()]
+    return suite, resolve(chosen)
 
 
 def execute(request: RunRequest, progress: Progress | None = None,
@@ -82,9 +74,8 @@ def execute(request: RunRequest, progress: Progress | None = None,
     if request.resume and out.exists():
         run, scenarios = resumed(out, scenarios)
         calibrate = calibrate and not run.calibration
-    sizes = batch_bytes(scenarios, len(prepared.source.roles.features)) if scenarios else []
-    run = runner.run_all(run, scenarios, prepared, out, progress or silent,
-                         sizes if calibrate else None)
+    run = runner.run_all(run, scenarios, prepared, out=out, progress=progress or silent,
+                         calibrate_first=calibrate)
     return run, out
 
 

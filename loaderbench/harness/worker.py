@@ -3,15 +3,13 @@ and CUDA contexts never leak from one scenario into the next.
 
     python -m loaderbench.harness.worker JOB.json RESULT.json
 
-JOB holds the scenario, the repeat index, the resolved data source, the fitted preprocessing and the
-class count; RESULT receives a ScenarioResult as JSON (written atomically).
+JOB is a `protocol.Job`; RESULT receives a ScenarioResult as JSON (see harness.protocol).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import sys
 import time
 import traceback
@@ -27,44 +25,18 @@ from loaderbench.harness.checks import Checker
 from loaderbench.harness.inject import slowed
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
 from loaderbench.harness.overlap import Streams, overlap_record, overlapped
+from loaderbench.harness.protocol import Job, base_result, child_main
 from loaderbench.harness.resources import ResourceMonitor
-from loaderbench.harness.steps import make_step
 from loaderbench.loaders import get as get_loader
+from loaderbench.loaders._support.extras import unusable
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, build_options
-from loaderbench.loaders.extras import unusable
 from loaderbench.results.records import Resources, Timing
 from loaderbench.results.schema import ScenarioResult, StepSamples
-from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.dataset import batch_row_bytes
 from loaderbench.scenarios.preprocess import Preprocessor
-from loaderbench.scenarios.scenario import Scenario
 from loaderbench.scenarios.source import DataSource
-
-
-@dataclass(frozen=True)
-class Job:
-    scenario: Scenario
-    repeat: int
-    source: dict[str, Any]  # DataSource.to_dict(): files, roles and label coding, resolved
-    preprocessor: str
-    n_classes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.to_dict(), "repeat": self.repeat,
-                "source": self.source, "preprocessor": self.preprocessor,
-                "n_classes": self.n_classes}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Job:
-        return cls(Scenario(**d["scenario"]), d["repeat"], d["source"], d["preprocessor"],
-                   d["n_classes"])
-
-
-def base_result(s: Scenario, status: str, reason: str = "", **extra: Any) -> ScenarioResult:
-    return ScenarioResult(name=s.name, loader=s.loader, device=s.device, status=status,
-                          options=dict(s.options), reason=reason, step=s.step,
-                          scenario=s.to_dict(), **extra)
-
+from loaderbench.steps import build as build_step
+from loaderbench.steps.base import StepContext
 
 CLOCK_NAME = "time.perf_counter"
 # Imported before the timed setup: every loader and the checks use them, so their import
@@ -105,24 +77,25 @@ def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     loader = slowed(cls(LoaderContext(source, pre, s.device, s.seed, rank, world),
                         options), s.slowdown)
     if ranks is None or world == 1:
-        return loader, Checker(source, pre, cls.covers_dataset, loader.allowed_missing(),
-                               s.check_values)
+        return loader, Checker(source, pre, covers_dataset=cls.covers_dataset,
+                               allowed_missing=loader.allowed_missing(),
+                               check_values=s.check_values)
     return loader, rank_checker(loader, ranks, s.check_values)
 
 
 def rank_checker(loader: Loader, ranks: Any, check_values: bool) -> Checker:
     """The checks of one rank, judged over all ranks at the end (rank_checks.py)."""
     from loaderbench.harness.rank_checks import RankChecker
-    from loaderbench.loaders.distributed import padding
+    from loaderbench.loaders._support.distributed import padding
 
     ctx, opt = loader.context, loader.options
     map_style = hasattr(opt, "set_epoch")
     pad, dropped = padding(ctx.source.rows, ctx.world_size,
                            bool(getattr(opt, "drop_last", False))) if map_style else (0, 0)
-    return RankChecker(ctx.source, ctx.preprocessor, type(loader).covers_dataset,
-                       loader.allowed_missing() * ctx.world_size, check_values,
-                       shuffles=loader.shuffles(), padding=pad, dropped=dropped,
-                       group=ranks.group)
+    return RankChecker(ctx.source, ctx.preprocessor, covers_dataset=type(loader).covers_dataset,
+                       allowed_missing=loader.allowed_missing() * ctx.world_size,
+                       check_values=check_values, shuffles=loader.shuffles(), padding=pad,
+                       dropped=dropped, group=ranks.group)
 
 
 @dataclass
@@ -172,12 +145,13 @@ def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     t = clock()
     loader.setup()
     setup_s = clock() - t
-    move = transfer_mod.plan(s.device, s.transfer, loader.pins_memory(), s.non_blocking,
-                             bool(getattr(loader.options, "pin_memory", False)),
-                             loader.yields_on_device)
-    train = make_step(s.step, checker.preprocessor.n_features, job.n_classes,
-                      torch.device(s.device), s.seed,
-                      regression=checker.source.target.task == "regression")
+    move = transfer_mod.plan(s.device, s.transfer, loader_pins=loader.pins_memory(),
+                             non_blocking=s.non_blocking,
+                             pin_option=bool(getattr(loader.options, "pin_memory", False)),
+                             on_device=loader.yields_on_device)
+    train = build_step(s.step, StepContext(checker.preprocessor.n_features, job.n_classes,
+                                           torch.device(s.device), s.seed,
+                                           regression=checker.source.target.task == "regression"))
     if ranks is not None:
         train = ranks.wrap_step(train)
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
@@ -214,24 +188,25 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         poll()
 
     streams = Streams.for_device(s.device) if s.loop == "overlapped" else None
-    monitor.start()
     plan = LoopPlan(s.warmup, s.steps, s.epochs, s.min_time_s, s.max_time_s,
                     s.target_half_width)
-    outcome = run_loop(loader, plan, timed.transfer, timed.train,
-                       devices.synchronizer(s.device), observe, checker.end_epoch, clock,
-                       job.repeat, overlapped(streams) if streams else None)
+    monitor.start()
+    outcome = run_loop(loader, plan, transfer=timed.transfer,
+                       train=timed.train, sync=devices.synchronizer(s.device), observe=observe,
+                       end_epoch=checker.end_epoch, clock=clock, repeat=job.repeat,
+                       one_epoch=overlapped(streams) if streams else None)
     if streams is not None and streams.cuda:
         outcome.steps = replace(outcome.steps, transfer_dev_s=tuple(streams.transfer_dev_s),
                                 compute_dev_s=tuple(streams.compute_dev_s))
     return outcome, Resources(**{k: (v,) for k, v in monitor.summary().items()})
 
 
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    return execute(Job.from_dict(request)).to_dict(metrics=False)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    job = Job.from_dict(json.loads(Path(args[0]).read_text()))
-    result = execute(job)
-    write_atomic(Path(args[1]), dumps(result.to_dict(metrics=False)))
-    return 0
+    return child_main(argv, answer)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,9 @@ Modules are imported only when a loader is asked for, so listing names stays che
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-from loaderbench.errors import UsageError
+from loaderbench.registry import entry_point_table, load
 
 if TYPE_CHECKING:
     from loaderbench.loaders.base import Loader
@@ -36,7 +34,7 @@ BUILTIN: dict[str, str] = {
 
 
 def _plugins() -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return entry_point_table(ENTRY_POINT_GROUP)
 
 
 def registry() -> dict[str, str]:
@@ -50,8 +48,4 @@ def names() -> list[str]:
 
 def get(name: str) -> type[Loader]:
     """The loader class registered under `name`; a UsageError names the known ones."""
-    where = registry().get(name)
-    if where is None:
-        raise UsageError(f"unknown loader {name!r}; known loaders: {', '.join(names())}")
-    module, _, attr = where.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load(name, registry(), "loader")

@@ -68,8 +68,9 @@ Options:
                 global one.
   drop_last     drop each epoch's final partial batch (one per worker with num_workers).
 
-Buffer lifetime: a batch from the ring is valid until `buffers - 1` more batches have been
-yielded and the consumer asks for the next one; then its buffer is refilled. Keep (or copy)
+Buffer lifetime (the Loader contract's `batch_lifetime`, here `buffers - 1`): a batch from the
+ring is valid until `buffers - 1` more batches have been yielded and the consumer asks for
+the next one; then its buffer is refilled. Keep (or copy)
 what you need before that. The harness holds a batch only during its step and the checker
 copies what it keeps in observe(), before the next next(). Pinned buffers also wait, before
 being refilled, for a CUDA event recorded when the consumer asked for the following batch, so
@@ -78,19 +79,26 @@ non_blocking copies still queued on the GPU are never overwritten.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import ClassVar, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from loaderbench.loaders.arrow_columns import BatchRing, ChunkConverter, FeaturePlan, fill_batches
+from loaderbench.loaders._support.arrow_columns import (
+    BatchRing,
+    ChunkConverter,
+    FeaturePlan,
+    fill_batches,
+)
+from loaderbench.loaders._support.chunks import Chunk
+from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
+from loaderbench.loaders._support.workers import SharedEpoch, shutdown
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions, torch_dtype
-from loaderbench.loaders.chunks import Chunk
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.rows import scan_fragments
 from loaderbench.scenarios.source import DataSource
 
@@ -99,20 +107,23 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class ArrowNativeOptions(LoaderOptions):
-    chunk_rows: int = 65_536
+class ArrowConversionOptions(LoaderOptions):
+    """The conversion's options, shared by `arrow-native` and `arrow-shm`."""
+
+    chunk_rows: int = option(65_536, minimum=1, help="rows per record batch")
     use_threads: bool = True
-    threads: int = 2
-    num_workers: int = 0
-    buffers: int = 2
-    memo_entries: int = 250_000
+    threads: int = option(2, minimum=0, help="conversion threads; 0: the consumer's thread")
+    memo_entries: int = option(250_000, minimum=0, help="dictionary entries remembered")
     pin_memory: bool = False
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "chunk_rows": 1, "threads": 0, "num_workers": 0,
-        "buffers": 1, "memo_entries": 0}
+
+
+@dataclass(frozen=True)
+class ArrowNativeOptions(ArrowConversionOptions):
+    num_workers: int = option(0, minimum=0, help="DataLoader worker processes")
+    buffers: int = option(2, minimum=1, help="batch buffers in the ring")
 
 
 class Pieces:
@@ -147,10 +158,7 @@ class Pieces:
         return self._fragments
 
     def order(self, shuffle: bool, seed: int, epoch: int) -> list[int]:
-        count = len(self.fragments)
-        if not shuffle:
-            return list(range(count))
-        return np.random.default_rng([seed, epoch, 7]).permutation(count).tolist()
+        return shuffled(range(len(self.fragments)), shuffle, seed, epoch)
 
     def scan(self, picked: Sequence[int], options: ArrowNativeOptions) -> Iterator:
         """Record batches of the picked fragments in order; PyArrow reads ahead on its threads."""
@@ -159,11 +167,11 @@ class Pieces:
                               options.use_threads)
 
 
-def epoch_rng(options: ArrowNativeOptions, seed: int, epoch: int,
-              worker: int = 0) -> np.random.Generator | None:
+def rows_rng(options: ArrowNativeOptions, seed: int, epoch: int,
+             worker: int = 0) -> np.random.Generator | None:
     if options.shuffle == "none":
         return None
-    return np.random.default_rng([seed, epoch, worker, 11])
+    return epoch_rng(seed, epoch, Salt.ROWS, worker)
 
 
 def ordered_map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T],
@@ -217,24 +225,25 @@ class WorkerShards(IterableDataset):
         self.pieces = pieces
         self.options = options
         self.seed = seed
-        self.epoch = multiprocessing.get_context().Value("i", 0, lock=False)
+        self.epoch = SharedEpoch()
         self.source: ChunkSource | None = None  # made in each worker, kept by it
 
     def __iter__(self) -> Iterator[Batch]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info else (0, 1)
-        opt, epoch = self.options, int(self.epoch.value)
+        opt, epoch = self.options, self.epoch.get()
         order = self.pieces.order(opt.shuffle_files, self.seed, epoch)[worker::workers]
         if self.source is None:
             self.source = ChunkSource(self.pieces, opt)
         ring = BatchRing(opt.batch_size, self.pieces.plan.n_features, count=0,
                          target=torch_dtype(self.pieces.plan.target))
         return fill_batches(self.source(order), ring, opt.drop_last,
-                            epoch_rng(opt, self.seed, epoch, worker))
+                            rows_rng(opt, self.seed, epoch, worker))
 
 
 class ArrowNativeLoader(Loader):
     name = "arrow-native"
+    batches_per_worker = True
     Options = ArrowNativeOptions
 
     def __init__(self, context: LoaderContext, options: ArrowNativeOptions) -> None:
@@ -256,29 +265,20 @@ class ArrowNativeLoader(Loader):
         self.pieces.fragments  # noqa: B018 - read the footers now, outside the timed steps
         self.ring = BatchRing(opt.batch_size, plan.n_features, opt.buffers, self.pins_memory(),
                               torch_dtype(source.target.dtype))
+        self.batch_lifetime = opt.buffers - 1
         self.source = ChunkSource(self.pieces, opt)
 
     def epoch(self, index: int) -> Iterator[Batch]:
         opt, seed = self.options, self.context.seed
         if self.loader is not None:
-            self.shards.epoch.value = index
+            self.shards.epoch.set(index)
             return iter(self.loader)
         order = self.pieces.order(opt.shuffle_files, seed, index)
         return fill_batches(self.source(order), self.ring, opt.drop_last,
-                            epoch_rng(opt, seed, index))
-
-    def allowed_missing(self) -> int:
-        if not self.options.drop_last:
-            return 0
-        return max(1, self.options.num_workers) * (self.options.batch_size - 1)
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
+                            rows_rng(opt, seed, index))
 
     def close(self) -> None:
         if self.source is not None:
             self.source.close()
-        workers = getattr(self.loader, "_iterator", None)
-        if workers is not None:
-            workers._shutdown_workers()
+        shutdown(self.loader)
         self.loader = None

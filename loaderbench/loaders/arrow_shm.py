@@ -28,9 +28,10 @@ Options:
   shuffle, shuffle_files, drop_last   as `arrow-native` (drop_last drops each epoch's final
                 partial batch only, since batches span workers).
 
-Buffer lifetime: a batch is valid until the consumer asks for the next one; then its slot is
-given back to the workers, or, on CUDA, once a CUDA event recorded at that moment on the
-current stream has completed, so copies still queued on the GPU are never overwritten.
+Buffer lifetime (the Loader contract's `batch_lifetime`, here 0): a batch is valid until the
+consumer asks for the next one; then its slot is given back to the workers, or, on CUDA, once
+a CUDA event recorded at that moment on the current stream has completed, so copies still
+queued on the GPU are never overwritten.
 """
 
 from __future__ import annotations
@@ -39,38 +40,34 @@ import contextlib
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 
 from loaderbench.errors import UsageError
-from loaderbench.loaders.arrow_columns import FeaturePlan
-from loaderbench.loaders.arrow_native import ArrowNativeOptions, ChunkSource, Pieces
-from loaderbench.loaders.base import Batch, Loader, LoaderOptions
-from loaderbench.loaders.shm_slots import EpochTask, SlotMemory, SlotWriter, worker_main
+from loaderbench.loaders._support.arrow_columns import FeaturePlan
+from loaderbench.loaders._support.orders import Salt, epoch_rng
+from loaderbench.loaders._support.shm_slots import EpochTask, SlotMemory, SlotWriter, worker_main
+from loaderbench.loaders.arrow_native import (
+    ArrowConversionOptions,
+    ArrowNativeOptions,
+    ChunkSource,
+    Pieces,
+)
+from loaderbench.loaders.base import Batch, Loader
+from loaderbench.loaders.options import option
 
 WAIT_S = 1.0  # how often a waiting consumer checks that its workers are alive
 
 
 @dataclass(frozen=True)
-class ArrowShmOptions(LoaderOptions):
-    workers: int = 4
-    slots: int = 16
-    chunk_rows: int = 65_536
-    use_threads: bool = True
-    threads: int = 0
-    memo_entries: int = 250_000
-    pin_memory: bool = False
-    shuffle: Literal["none", "permutation"] = "none"
-    shuffle_files: bool = False
-    drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "workers": 1, "slots": 2, "chunk_rows": 1, "threads": 0,
-        "memo_entries": 0}
+class ArrowShmOptions(ArrowConversionOptions):
+    threads: int = 0  # in each worker (its minimum, 0, comes from ArrowConversionOptions)
+    workers: int = option(4, minimum=1, help="forked converter processes")
+    slots: int = option(16, minimum=2, help="batch slots in shared memory")
 
     def converter_options(self) -> ArrowNativeOptions:
         return ArrowNativeOptions(batch_size=self.batch_size, chunk_rows=self.chunk_rows,
@@ -83,7 +80,7 @@ def fragment_rng(options: ArrowShmOptions, seed: int, epoch: int,
     """Per fragment, so the order does not depend on which worker converts it."""
     if options.shuffle == "none":
         return None
-    return np.random.default_rng([seed, epoch, fragment, 11])
+    return epoch_rng(seed, epoch, Salt.ROWS, fragment)
 
 
 def usable_cores() -> int:
@@ -175,6 +172,7 @@ def _send(lock, conn, message: tuple) -> None:
 class ArrowShmLoader(Loader):
     name = "arrow-shm"
     Options = ArrowShmOptions
+    batch_lifetime = 0
 
     def setup(self) -> None:
         source, opt = self.context.source, self.options
@@ -206,12 +204,6 @@ class ArrowShmLoader(Loader):
         if code != 0:
             raise RuntimeError(f"cudaHostRegister of the batch slots failed (cudaError {code})")
         return True
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
 
     def epoch(self, index: int) -> Iterator[Batch]:
         seq = self._start(index)

@@ -11,19 +11,19 @@ the row id, the target and canonical feature columns first.
 from __future__ import annotations
 
 import abc
-import dataclasses
-import types
-import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import torch
 
-from loaderbench.errors import UsageError
+from loaderbench.loaders.options import LoaderOptions, build_options, options_doc, resolved
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.source import DataSource
+
+__all__ = ["Batch", "Loader", "LoaderContext", "LoaderOptions", "build_options", "options_doc",
+           "resolved", "torch_dtype"]
 
 
 class Batch(NamedTuple):
@@ -53,22 +53,6 @@ class Batch(NamedTuple):
 
     def is_pinned(self) -> bool:
         return all(t.is_pinned() for t in self)
-
-
-@dataclass(frozen=True)
-class LoaderOptions:
-    """Options every loader takes. Subclasses add theirs as more frozen dataclass fields."""
-
-    batch_size: int = 4096
-    #: The smallest value of each numeric option (None is not checked). A subclass extends
-    #: it: `MINIMUMS = {**Parent.MINIMUMS, "chunk_rows": 1}`.
-    MINIMUMS: ClassVar[Mapping[str, float]] = {"batch_size": 1}
-
-    def __post_init__(self) -> None:
-        for name, least in self.MINIMUMS.items():
-            value = getattr(self, name)
-            if value is not None and value < least:
-                raise UsageError(f"{name} must be at least {least:g}, got {value}")
 
 
 def torch_dtype(dtype: np.dtype) -> torch.dtype:
@@ -107,6 +91,15 @@ class Loader(abc.ABC):
     #: next() or hold the data there, so the harness's transfer is a no-op). An instance may
     #: set it in setup() when an option decides.
     yields_on_device: bool = False
+    #: The batch-lifetime rule. None: every batch yielded belongs to the consumer. N: the
+    #: loader reuses its buffers, so a batch stays valid only until N more batches have been
+    #: yielded; once the consumer asks for the one after those, its memory may be refilled.
+    #: Copy what you keep longer. An instance may set it in setup() when an option decides.
+    batch_lifetime: int | None = None
+    #: True where each DataLoader worker cuts its own stream into batches (an
+    #: IterableDataset), so each may end an epoch on a partial batch of its own. A property
+    #: where an option decides (it is read before setup()).
+    batches_per_worker: bool = False
     #: True for loaders that give each rank of a multi-rank run its own share of the rows
     #: (DistributedSampler, or files split by rank x worker). Others are skipped there.
     shards_by_rank: ClassVar[bool] = False
@@ -123,12 +116,20 @@ class Loader(abc.ABC):
         """The batches of epoch `index`; each epoch should cover every row once."""
 
     def allowed_missing(self) -> int:
-        """Rows an epoch may leave out by design (drop_last drops a partial batch)."""
-        return 0
+        """Rows this process's epoch may leave out by design: with a `drop_last` option, the
+        final partial batch, or one per worker where each cuts its own stream. In a multi-rank
+        run this is per rank (the cross-rank check multiplies it by the world size)."""
+        if not getattr(self.options, "drop_last", False):
+            return 0
+        streams = 1
+        if self.batches_per_worker:  # each worker cuts its own stream
+            streams = max(1, getattr(self.options, "num_workers", 0))
+        return streams * (self.options.batch_size - 1)
 
     def pins_memory(self) -> bool:
-        """True when the batches this loader yields are already in pinned memory."""
-        return False
+        """True when the batches this loader yields are already in pinned memory: by default,
+        when it has a `pin_memory` option set and the target is CUDA."""
+        return bool(getattr(self.options, "pin_memory", False)) and self.context.device == "cuda"
 
     def shuffles(self) -> bool:
         """True when each epoch should come in a new order (checked across ranks)."""
@@ -136,62 +137,3 @@ class Loader(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers, files and buffers."""
-
-
-def build_options(cls: type[LoaderOptions], table: Mapping[str, Any], loader: str) -> LoaderOptions:
-    """Make `cls` from a suite's raw option table: unknown names and wrong types are UsageErrors."""
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise UsageError(f"loader {loader!r} has no option {', '.join(unknown)}; "
-                         f"its options: {', '.join(sorted(known))}")
-    values = {name: _coerce(hints[name], value, f"{loader}.{name}")
-              for name, value in table.items()}
-    return cls(**values)
-
-
-def _coerce(hint: Any, value: Any, where: str) -> Any:
-    """Check `value` against a field's type hint (int, float, bool, str, Literal, X | None)."""
-    origin = typing.get_origin(hint)
-    if origin is typing.Literal:
-        if value in typing.get_args(hint):
-            return value
-        choices = " | ".join(repr(a) for a in typing.get_args(hint))
-        raise UsageError(f"{where} must be one of {choices}, got {value!r}")
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in typing.get_args(hint):
-            return None
-        errors = []
-        for arg in typing.get_args(hint):
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(arg, value, where)
-            except UsageError as err:
-                errors.append(str(err))
-        raise UsageError(errors[0] if errors else f"{where}: bad value {value!r}")
-    return _coerce_plain(hint, value, where)
-
-
-def _coerce_plain(hint: Any, value: Any, where: str) -> Any:
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif hint is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
-    else:
-        return value
-    raise UsageError(f"{where} must be {hint.__name__}, got {value!r}")
-
-
-def options_doc(cls: type[LoaderOptions]) -> dict[str, Any]:
-    """Each option's default, for `loaderbench list`."""
-    return {f.name: f.default for f in dataclasses.fields(cls)}

@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from torch.utils.data import Dataset
 
+from loaderbench.loaders._support.chunks import to_batch
+from loaderbench.loaders._support.dataloader import MapOptions, collate_none
+from loaderbench.loaders._support.memory import Columns, FrameLoader, frame_chunk
 from loaderbench.loaders.base import Batch, LoaderContext
-from loaderbench.loaders.chunks import to_batch
-from loaderbench.loaders.dataloader import MapOptions, collate_none
-from loaderbench.loaders.memory import Columns, FrameLoader, frame_chunk
 
 
 @dataclass(frozen=True)

@@ -18,27 +18,28 @@ device's preprocessing. Runs in the main process: CUDA work must not start in Da
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 
+from loaderbench.loaders._support.batching import tensor_batches
+from loaderbench.loaders._support.orders import Salt, epoch_seed, shuffled
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
-from loaderbench.loaders.chunks import file_order
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.rows import column_numpy, scan_fragments
 
 
 @dataclass(frozen=True)
 class GpuPreprocessOptions(LoaderOptions):
-    chunk_rows: int = 65_536
+    chunk_rows: int = option(65_536, minimum=1, help="rows per record batch")
     shuffle: Literal["none", "permutation"] = "none"
     shuffle_files: bool = False
     pin_memory: bool = True
     use_threads: bool = True
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 FLOAT32_OFFSET = 100.0
@@ -81,9 +82,6 @@ class GpuPreprocessLoader(Loader):
     def setup(self) -> None:
         self.device = torch.device(self.context.device)
         self.tables = DeviceTables(self.context.preprocessor, self.device)
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
 
     def _host_chunk(self, record_batch) -> dict[str, torch.Tensor]:
         """Raw numerics (float32, NaN kept), dictionary indices and lookup tables, on the host."""
@@ -131,10 +129,11 @@ class GpuPreprocessLoader(Loader):
         roles = ctx.source.roles
         fmt = ds.ParquetFileFormat(read_options={"dictionary_columns": [
             c for c in roles.categorical if c not in roles.partition]})
-        files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)
+        files = shuffled(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)
         fs = pafs.LocalFileSystem()
         fragments = [fmt.make_fragment(str(f), fs) for f in files]
-        gen = torch.Generator(device=self.device).manual_seed(ctx.seed * 1_000_003 + epoch)
+        gen = torch.Generator(device=self.device).manual_seed(
+            epoch_seed(ctx.seed, epoch, Salt.DEVICE))
         for record_batch in scan_fragments(ctx.source, fragments, fmt, opt.chunk_rows,
                                            opt.use_threads):
             dev = self._to_device(self._host_chunk(record_batch))
@@ -145,23 +144,5 @@ class GpuPreprocessLoader(Loader):
             yield batch
 
     def epoch(self, index: int) -> Iterator[Batch]:
-        return rebatch_tensors(self._chunks(index), self.options.batch_size,
-                               self.options.drop_last)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-
-def rebatch_tensors(chunks: Iterator[Batch], size: int, drop_last: bool) -> Iterator[Batch]:
-    """Exact-size batches from device chunks: slices are views, remainders are concatenated."""
-    pending: Batch | None = None
-    for chunk in chunks:
-        if pending is not None:
-            chunk = Batch(*(torch.cat([a, b]) for a, b in zip(pending, chunk, strict=True)))
-        n = chunk.rows
-        stop = (n // size) * size
-        for start in range(0, stop, size):
-            yield Batch(*(t[start:start + size] for t in chunk))
-        pending = Batch(*(t[stop:] for t in chunk)) if stop < n else None
-    if pending is not None and not drop_last:
-        yield pending
+        return tensor_batches(self._chunks(index), self.options.batch_size,
+                              self.options.drop_last)

@@ -32,17 +32,22 @@ that, so the per-index fetch, not the preprocessing, is what makes this peer slo
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import torch
 from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 
 from loaderbench.errors import UsageError
+from loaderbench.loaders._support.chunks import frame_chunk, to_batch
+from loaderbench.loaders._support.dataloader import (
+    DataLoaderLoader,
+    WorkerOptions,
+    make_dataloader,
+)
 from loaderbench.loaders.base import Batch, LoaderContext
-from loaderbench.loaders.chunks import frame_chunk, to_batch
-from loaderbench.loaders.dataloader import DataLoaderLoader, WorkerOptions, make_dataloader
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.rows import plain_strings, read_all
 
 Format = Literal["numpy", "torch", "pandas"]
@@ -53,10 +58,8 @@ class HfDatasetsOptions(WorkerOptions):
     mode: Literal["map", "iterable"] = "map"
     format: Format | None = None  # None: the fastest for the mode (pandas for map, else numpy)
     shuffle: bool = False
-    shards: int = 8
-    shuffle_buffer: int = 10_000
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **WorkerOptions.MINIMUMS, "shards": 1, "shuffle_buffer": 1}
+    shards: int = option(8, minimum=1, help="shards of the iterable dataset")
+    shuffle_buffer: int = option(10_000, minimum=1, help="rows in the iterable's shuffle buffer")
 
     @property
     def resolved_format(self) -> Format:
@@ -141,11 +144,10 @@ class HfDatasetsLoader(DataLoaderLoader):
             self.loader.dataset.set_epoch(index)
         return super().epoch(index)
 
-    def allowed_missing(self) -> int:
+    @property
+    def batches_per_worker(self) -> bool:
         """Iterable mode batches each worker's stream apart: a partial batch per worker."""
-        if self.options.mode == "iterable":
-            return super().allowed_missing() * max(1, self.options.num_workers)
-        return super().allowed_missing()
+        return self.options.mode == "iterable"
 
     def close(self) -> None:
         super().close()

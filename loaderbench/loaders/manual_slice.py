@@ -22,11 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import torch
 
+from loaderbench.loaders._support.batching import tensor_batches
+from loaderbench.loaders._support.memory import read_tensors
+from loaderbench.loaders._support.orders import Salt, epoch_rng
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
-from loaderbench.loaders.memory import read_tensors
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,6 @@ class ManualSliceOptions(LoaderOptions):
     drop_last: bool = False
     pin_memory: bool = False  # pins the whole tensors once in set-up (CUDA only)
     resident: Literal["host", "device"] = "host"
-
-
-def epoch_permutation(rows: int, seed: int, epoch: int) -> torch.Tensor:
-    return torch.from_numpy(np.random.default_rng([seed, epoch, 13]).permutation(rows))
 
 
 class ManualSliceLoader(Loader):
@@ -58,16 +55,11 @@ class ManualSliceLoader(Loader):
     def epoch(self, index: int) -> Iterator[Batch]:
         data, size = self.data, self.options.batch_size
         if self.options.shuffle:
-            order = epoch_permutation(data.rows, self.context.seed, index)
+            rng = epoch_rng(self.context.seed, index, Salt.ROWS)
+            order = torch.from_numpy(rng.permutation(data.rows))
             data = Batch(*(t[order.to(t.device)] for t in data))
             data = data.pin_memory() if self.pins_memory() else data
-        stop = data.rows - data.rows % size if self.options.drop_last else data.rows
-        for start in range(0, stop, size):
-            yield Batch(*(t[start : start + size] for t in data))
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
+        yield from tensor_batches([data], size, self.options.drop_last)
 
     def pins_memory(self) -> bool:
-        return (self.options.pin_memory and self.context.device == "cuda"
-                and self.options.resident == "host")
+        return super().pins_memory() and self.options.resident == "host"

@@ -24,8 +24,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from loaderbench.loaders._support.chunks import Chunk, rebatch
+from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
-from loaderbench.loaders.chunks import Chunk, file_order, rebatch
 from loaderbench.scenarios.preprocess import FittedState
 from loaderbench.scenarios.source import plain_only
 
@@ -83,12 +84,9 @@ class PolarsLoader(Loader):
 
     def chunks(self, index: int) -> Iterator[Chunk]:
         ctx = self.context
-        rng = np.random.default_rng([ctx.seed, index])
-        for path in file_order(ctx.source.files, self.options.shuffle_files, ctx.seed, index):
+        rng = epoch_rng(ctx.seed, index, Salt.ROWS)
+        for path in shuffled(ctx.source.files, self.options.shuffle_files, ctx.seed, index):
             yield self.file_chunk(path, rng)
 
     def epoch(self, index: int) -> Iterator[Batch]:
         return rebatch(self.chunks(index), self.options.batch_size, self.options.drop_last)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0

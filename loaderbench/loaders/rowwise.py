@@ -11,15 +11,15 @@ data, sets the pace. Kept as the baseline the seeds started from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset
 
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.preprocess import Encode, Preprocessor
 from loaderbench.scenarios.roles import ColumnRoles
 from loaderbench.scenarios.rows import file_batches
@@ -30,9 +30,8 @@ CLASS_CODES = np.dtype(np.int64)
 @dataclass(frozen=True)
 class RowwiseOptions(LoaderOptions):
     batch_size: int = 32
-    chunk_rows: int = 4096
+    chunk_rows: int = option(4096, minimum=1, help="rows per record batch")
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 class RowwiseDataset(IterableDataset):
@@ -76,6 +75,3 @@ class RowwiseLoader(Loader):
 
     def epoch(self, index: int) -> Iterator[Batch]:
         return iter(self.loader)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0

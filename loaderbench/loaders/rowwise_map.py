@@ -20,9 +20,9 @@ from typing import Any, Literal
 import numpy as np
 from torch.utils.data import Dataset
 
+from loaderbench.loaders._support.dataloader import COLLATE, SampleOptions
+from loaderbench.loaders._support.memory import Columns, FrameLoader
 from loaderbench.loaders.base import Batch
-from loaderbench.loaders.dataloader import COLLATE, SampleOptions
-from loaderbench.loaders.memory import Columns, FrameLoader
 from loaderbench.loaders.rowwise import row_sample
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.roles import ColumnRoles

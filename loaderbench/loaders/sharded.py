@@ -18,29 +18,27 @@ count leaves workers idle, and with `drop_last` each worker drops its own remain
                   `num_workers` times per epoch, with no error or warning from PyTorch.
                   The harness's coverage check counts the duplicates and fails the scenario.
 
-Epochs and persistent workers: a persistent worker keeps its dataset copy across epochs, so
-an attribute set on the main process's dataset never reaches it. The main process instead
-writes the epoch number into a shared-memory integer before each epoch's iterator starts;
-every copy reads it when its own iterator starts, so the file order (`shuffle_files`) and the
-row permutation (`shuffle`) change every epoch, identically with or without persistence.
+Epochs and persistent workers: the epoch number reaches every worker's copy through
+`_support.workers.SharedEpoch`, so the file order (`shuffle_files`) and the row permutation
+(`shuffle`) change every epoch, identically with or without persistence.
 Every worker derives the same file order from (seed, epoch) before taking its share, so the
 shares are disjoint and complete.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 from torch.utils.data import IterableDataset, get_worker_info
 
+from loaderbench.loaders._support.chunks import rebatch
+from loaderbench.loaders._support.dataloader import DataLoaderLoader, WorkerOptions, make_dataloader
+from loaderbench.loaders._support.distributed import file_share
+from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
+from loaderbench.loaders._support.workers import SharedEpoch
 from loaderbench.loaders.base import Batch, LoaderContext
-from loaderbench.loaders.chunks import file_order, rebatch
-from loaderbench.loaders.dataloader import DataLoaderLoader, WorkerOptions, make_dataloader
-from loaderbench.loaders.distributed import file_share
 from loaderbench.loaders.vectorized import VectorizedOptions, file_chunks
 
 Sharding = Literal["worker-info", "worker-init-fn", "none"]
@@ -58,8 +56,9 @@ class ShardedOptions(VectorizedOptions, WorkerOptions):
 class ShardedDataset(IterableDataset):
     """Yields whole batches of its share of the files (the DataLoader uses batch_size=None)."""
 
-    def __init__(self, context: LoaderContext, options: ShardedOptions, epoch_box) -> None:
-        self.context, self.options, self.epoch_box = context, options, epoch_box
+    def __init__(self, context: LoaderContext, options: ShardedOptions) -> None:
+        self.context, self.options = context, options
+        self.epoch = SharedEpoch()
         self.shard: tuple[int, int] | None = None  # set by shard_in_worker_init
 
     def share(self) -> tuple[int, int]:
@@ -73,11 +72,11 @@ class ShardedDataset(IterableDataset):
 
     def __iter__(self) -> Iterator[Batch]:
         ctx, opt = self.context, self.options
-        epoch = int(self.epoch_box.value)
+        epoch = self.epoch.get()
         index, count = file_share(*self.share(), ctx.rank, ctx.world_size,
                                   opt.rank_sharding != "none")
-        files = file_order(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)[index::count]
-        rng = np.random.default_rng([ctx.seed, epoch, index])
+        files = shuffled(ctx.source.files, opt.shuffle_files, ctx.seed, epoch)[index::count]
+        rng = epoch_rng(ctx.seed, epoch, Salt.ROWS, index)
         return rebatch(file_chunks(ctx, opt, files, rng), opt.batch_size, opt.drop_last)
 
 
@@ -89,26 +88,21 @@ def shard_in_worker_init(worker_id: int) -> None:
 
 class ShardedLoader(DataLoaderLoader):
     name = "sharded"
+    batches_per_worker = True
     Options = ShardedOptions
     options: ShardedOptions
     shards_by_rank = True
 
     def setup(self) -> None:
-        self.epoch_box = multiprocessing.Value("q", 0)
         opt = self.options
         init = shard_in_worker_init if opt.sharding == "worker-init-fn" else None
-        self.loader = make_dataloader(ShardedDataset(self.context, opt, self.epoch_box), opt,
-                                      self.context, self.pins_memory(), batch_size=None,
-                                      worker_init_fn=init)
+        self.dataset = ShardedDataset(self.context, opt)
+        self.loader = make_dataloader(self.dataset, opt, self.context, self.pins_memory(),
+                                      batch_size=None, worker_init_fn=init)
 
     def epoch(self, index: int) -> Iterator[Batch]:
-        self.epoch_box.value = index
+        self.dataset.epoch.set(index)
         return super().epoch(index)
-
-    def allowed_missing(self) -> int:
-        """With drop_last each worker drops the remainder of its own stream."""
-        copies = max(1, self.options.num_workers) * max(1, self.context.world_size)
-        return super().allowed_missing() * copies
 
     def shuffles(self) -> bool:
         return self.options.shuffle_files or self.options.shuffle != "none"

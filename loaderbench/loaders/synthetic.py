@@ -11,25 +11,22 @@ check still means something; coverage is not applicable, since it never reads th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import torch
 
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.rows import read_file
 
 
 @dataclass(frozen=True)
 class SyntheticOptions(LoaderOptions):
-    latency_ms: float = 0.0
-    steps_per_epoch: int = 100
+    latency_ms: float = option(0.0, minimum=0, help="busy-wait per batch")
+    steps_per_epoch: int = option(100, minimum=1, help="batches per epoch")
     pin_memory: bool = False
-
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "latency_ms": 0, "steps_per_epoch": 1}
 
 
 def busy_wait(seconds: float, clock=time.perf_counter) -> None:
@@ -67,6 +64,3 @@ class SyntheticLoader(Loader):
             if seconds:
                 busy_wait(seconds)
             yield self.batch
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"

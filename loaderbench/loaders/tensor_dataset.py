@@ -16,14 +16,14 @@ from dataclasses import dataclass
 
 from torch.utils.data import TensorDataset
 
-from loaderbench.loaders.dataloader import (
+from loaderbench.loaders._support.dataloader import (
     COLLATE,
     DataLoaderLoader,
     SampleOptions,
     make_dataloader,
     make_sampler,
 )
-from loaderbench.loaders.memory import read_tensors
+from loaderbench.loaders._support.memory import read_tensors
 
 
 @dataclass(frozen=True)

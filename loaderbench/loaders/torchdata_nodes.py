@@ -43,15 +43,17 @@ process; `prefetch_factor` batches the Prefetcher holds; `pin_memory` (cuda only
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import torch
 
+from loaderbench.loaders._support.chunks import Chunk, frame_chunk, rebatch
+from loaderbench.loaders._support.orders import shuffled
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import Chunk, file_order, frame_chunk, rebatch
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.rows import read_file
 
 Piece = tuple[str, int]
@@ -59,16 +61,14 @@ Piece = tuple[str, int]
 
 @dataclass(frozen=True)
 class TorchdataNodesOptions(LoaderOptions):
-    num_workers: int = 2
+    num_workers: int = option(2, minimum=0, help="mapper threads or processes; 0: inline")
     method: Literal["thread", "process"] = "thread"
-    prefetch_factor: int = 2
+    prefetch_factor: int = option(2, minimum=1, help="batches the Prefetcher keeps ready")
     pin_memory: bool = False
     shuffle_files: bool = False
     columns: Literal["needed", "all"] = "needed"
     drop_last: bool = False
     torch_threads: Literal["keep", "library"] = "keep"
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "num_workers": 0, "prefetch_factor": 1}
 
 
 class ReadPiece:
@@ -153,7 +153,7 @@ class TorchdataNodesLoader(Loader):
 
     def pieces(self, index: int) -> list[Piece]:
         ctx = self.context
-        files = file_order(ctx.source.files, self.options.shuffle_files, ctx.seed, index)
+        files = shuffled(ctx.source.files, self.options.shuffle_files, ctx.seed, index)
         return [(str(f), g) for f in files for g in range(self.groups[f])]
 
     def graph(self, index: int) -> Any:
@@ -177,12 +177,6 @@ class TorchdataNodesLoader(Loader):
         if self.options.torch_threads == "library" or self.options.method == "process":
             return iter(self.loader)
         return keep_torch_threads(iter(self.loader), torch.get_num_threads())
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
 
     def close(self) -> None:
         """Stop the graph's threads and processes (they would stop when collected)."""

@@ -17,34 +17,34 @@ epoch; `chunk_rows` sets the record-batch size; `columns` all | needed reads eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 from torch.utils.data import DataLoader, IterableDataset
 
-from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.chunks import (
+from loaderbench.loaders._support.chunks import (
     Chunk,
-    file_order,
     frame_chunk,
     rebatch,
 )
+from loaderbench.loaders._support.orders import Salt, epoch_rng, shuffled
+from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
+from loaderbench.loaders.options import option
 from loaderbench.scenarios.rows import file_batches
 
 
 @dataclass(frozen=True)
 class VectorizedOptions(LoaderOptions):
-    chunk_rows: int = 4096
+    chunk_rows: int = option(4096, minimum=1, help="rows per record batch")
     encode: Literal["map", "apply"] = "map"
     shuffle: Literal["none", "permutation", "df-sample"] = "none"
     shuffle_files: bool = False
     columns: Literal["all", "needed"] = "all"
     pin_memory: bool = False
     drop_last: bool = False
-    MINIMUMS: ClassVar[Mapping[str, float]] = {**LoaderOptions.MINIMUMS, "chunk_rows": 1}
 
 
 def chunk_arrays(context: LoaderContext, options: VectorizedOptions, record_batch,
@@ -69,8 +69,8 @@ class VectorizedDataset(IterableDataset):
 
     def __iter__(self) -> Iterator[Batch]:
         ctx = self.context
-        files = file_order(ctx.source.files, self.options.shuffle_files, ctx.seed, self.epoch)
-        rng = np.random.default_rng([ctx.seed, self.epoch])
+        files = shuffled(ctx.source.files, self.options.shuffle_files, ctx.seed, self.epoch)
+        rng = epoch_rng(ctx.seed, self.epoch, Salt.ROWS)
         return rebatch(file_chunks(ctx, self.options, files, rng), self.options.batch_size,
                        self.options.drop_last)
 
@@ -94,9 +94,3 @@ class VectorizedLoader(Loader):
     def epoch(self, index: int) -> Iterator[Batch]:
         self.dataset.epoch = index
         return iter(self.loader)
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"

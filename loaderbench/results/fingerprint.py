@@ -25,10 +25,3 @@ def differences(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> list
     """`name: baseline value -> current value` for each fingerprint field that differs."""
     a, b = fingerprint(baseline), fingerprint(current)
     return [f"{k}: {a[k]} -> {b[k]}" for k in a if a[k] != b[k]]
-
-
-def option_differences(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    """`option: baseline -> current` for each option set differently on the two sides."""
-    keys = sorted(set(baseline) | set(current))
-    return [f"{k}: {baseline.get(k)} -> {current.get(k)}" for k in keys
-            if baseline.get(k) != current.get(k)]

@@ -13,9 +13,9 @@ each repeat, repeats resampled as units when a side has several. With a threshol
     insufficient  fewer than MIN_STEPS counted steps or MIN_UNITS windows on a side: never
                   `slower`; it cannot be compared (exit 2)
 
-A scenario that failed in the current run is a regression; one missing from either file or
-skipped cannot be compared (exit 2), and so can two files with no scenario in common, or a
-scenario whose options differ between the files.
+A scenario that failed in the current run is a regression; one missing from either file,
+skipped, or whose resolved options differ (`different`, naming the option) cannot be
+compared (exit 2), and neither can two files with no scenario in common.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import numpy as np
 from loaderbench.errors import UsageError
 from loaderbench.results import units
 from loaderbench.results.columns import fmt as num
-from loaderbench.results.fingerprint import option_differences
 from loaderbench.results.formats import table
+from loaderbench.results.options import option_differences
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
 
 EXIT_PASS, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
@@ -41,6 +41,7 @@ class Verdict:
     name: str
     device: str
     verdict: str  # faster | slower | same | noisy | insufficient | failed | missing | skipped
+    #               | different
     baseline_steps_per_s: float | None = None
     current_steps_per_s: float | None = None
     ratio: float | None = None  # current / baseline mean step time (> 1: slower)
@@ -106,14 +107,13 @@ def judge(base: ScenarioResult | None, cur: ScenarioResult | None,
         return Verdict(name, device, "missing", note=f"not in the {where}")
     if cur.status == "failed":
         return Verdict(name, device, "failed", note=cur.reason)
+    differ = option_differences(base.options, cur.options)
+    if differ:
+        return Verdict(name, device, "different", note=f"options differ: {'; '.join(differ)}")
     if base.status != "ok":
         return Verdict(name, device, "skipped", note=f"baseline {base.status}: {base.reason}")
     if cur.status == "skipped":
         return Verdict(name, device, "skipped", note=cur.reason)
-    changed = option_differences({**base.options, "step": base.step},
-                                 {**cur.options, "step": cur.step})
-    if changed:
-        return Verdict(name, device, "missing", note="options differ: " + "; ".join(changed))
     return compared(base, cur, threshold)
 
 
@@ -130,7 +130,7 @@ def exit_code(verdicts: Sequence[Verdict], noisy: str = "pass") -> int:
     kinds = {v.verdict for v in verdicts}
     if kinds & {"slower", "failed"} or (noisy == "fail" and "noisy" in kinds):
         return EXIT_REGRESSION
-    if not verdicts or kinds & {"missing", "skipped", "insufficient"}:
+    if not verdicts or kinds & {"missing", "skipped", "insufficient", "different"}:
         return EXIT_CANNOT_COMPARE
     return EXIT_PASS
 

@@ -10,8 +10,8 @@ import pytest
 
 from loaderbench import loaders
 from loaderbench.harness.checks import Checker
+from loaderbench.loaders._support.extras import missing
 from loaderbench.loaders.base import build_options
-from loaderbench.loaders.extras import missing
 from tests.loaders.test_contract import CONTEXT, DEFAULT, VARIANTS
 
 pytestmark = pytest.mark.gpu

@@ -48,6 +48,7 @@ def finished_run(suite_file, tiny_root, tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.slow
 def test_run_prints_the_table_and_writes_the_result(finished_run):
     proc, out = finished_run
     assert proc.returncode == 0, proc.stderr
@@ -59,6 +60,8 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
     assert data["calibration"]["scan_rows_per_s"] > 0
     cpu = [s for s in data["scenarios"] if s["device"] == "cpu"]
     assert [s["status"] for s in cpu] == ["ok", "ok"]
+    assert cpu[1]["options"]["chunk_rows"] == 4096  # a default, recorded as resolved
+    assert cpu[1]["scenario"]["tool_version"] == data["tool"]["version"]
     for s in cpu:
         assert {"steps_per_s", "samples_per_s", "step_ms_p50", "step_ms_p90",
                 "data_wait_fraction"} <= set(s["metrics"])
@@ -68,6 +71,7 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
         assert s["checks"]["values"] == "ok" and s["checks"]["value_rows"] > 0
 
 
+@pytest.mark.slow
 def test_unavailable_device_is_skipped_with_its_reason(finished_run):
     _, out = finished_run
     cuda = [s for s in json.loads(out.read_text())["scenarios"] if s["device"] == "cuda"]
@@ -78,6 +82,7 @@ def test_unavailable_device_is_skipped_with_its_reason(finished_run):
         assert all(s["status"] == "skipped" and "CUDA" in s["reason"] for s in cuda)
 
 
+@pytest.mark.slow
 def test_report_prints_the_saved_table(finished_run, capsys):
     proc, out = finished_run
     assert main(["report", str(out)]) == 0
@@ -144,6 +149,7 @@ def test_data_generates_once_and_prints_the_folder(capsys, tmp_path):
     assert Path(capsys.readouterr().out.strip()) == folder
 
 
+@pytest.mark.slow
 def test_report_details_shows_the_second_table(finished_run, capsys):
     _, out = finished_run
     assert main(["report", str(out), "--details", "--format", "plain"]) == 0

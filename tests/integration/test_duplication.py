@@ -4,13 +4,12 @@ while the sharded one next to it passes."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from loaderbench.results.store import load
+from tests.conftest import run_suite
+
+pytestmark = pytest.mark.slow  # real scenario processes
 
 SUITE = """
 [suite]
@@ -31,13 +30,7 @@ sharding = ["none", "worker-info"]
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, tiny_root):
-    folder = tmp_path_factory.mktemp("dup")
-    (folder / "dup.toml").write_text(SUITE)
-    out = folder / "run.json"
-    proc = subprocess.run([sys.executable, "-m", "loaderbench", "run", "--suite",
-                           str(folder / "dup.toml"), "--data", str(tiny_root), "--out", str(out),
-                           "--no-calibrate", "--quiet", "--strict"],
-                          capture_output=True, text=True, timeout=600, env=dict(os.environ))
+    proc, out = run_suite(tmp_path_factory.mktemp("dup"), SUITE, tiny_root, "--strict")
     return proc, load(out)
 
 

@@ -4,13 +4,10 @@ is judged across ranks, and the two classic bugs are flagged. Behaviour only, no
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from loaderbench.results.store import load
+from tests.conftest import run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -55,13 +52,8 @@ loader = "vectorized"
 
 @pytest.fixture(scope="module")
 def ranked(tmp_path_factory, tiny_root):
-    folder = tmp_path_factory.mktemp("ranks")
-    (folder / "ranks.toml").write_text(SUITE)
-    out = folder / "run.json"
-    proc = subprocess.run([sys.executable, "-m", "loaderbench", "run", "--suite",
-                           str(folder / "ranks.toml"), "--data", str(tiny_root), "--out",
-                           str(out), "--no-calibrate", "--quiet", "--nproc-per-node", "2"],
-                          capture_output=True, text=True, timeout=900, env=dict(os.environ))
+    proc, out = run_suite(tmp_path_factory.mktemp("ranks"), SUITE, tiny_root,
+                          "--nproc-per-node", "2")
     assert proc.returncode == 0, proc.stderr
     return proc, {s.name: s for s in load(out).scenarios}
 

@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from loaderbench.errors import UsageError
-from loaderbench.loaders.arrow_columns import BatchRing, CodeTables, fill_batches
+from loaderbench.loaders._support.arrow_columns import BatchRing, CodeTables, fill_batches
+from loaderbench.loaders._support.chunks import Chunk
 from loaderbench.loaders.arrow_native import ArrowNativeLoader, ArrowNativeOptions
 from loaderbench.loaders.base import LoaderContext
-from loaderbench.loaders.chunks import Chunk
 from loaderbench.scenarios.preprocess import Preprocessor, fit_state
 from loaderbench.scenarios.source import open_data
 

@@ -1,16 +1,19 @@
 """One contract test over the whole registry: every loader, with each variant listed here,
 yields Batches of the right shapes and dtypes, values equal to the reference for every
-row_id, and every row exactly once per epoch."""
+row_id, every row exactly once per epoch, and keeps each batch intact for as long as its
+`batch_lifetime` promises (the whole epoch when it declares no reuse)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from loaderbench import loaders
 from loaderbench.harness.checks import Checker, contract_error
-from loaderbench.loaders.base import build_options, torch_dtype
-from loaderbench.loaders.extras import missing
+from loaderbench.loaders._support.extras import missing
+from loaderbench.loaders.base import Batch, torch_dtype
+from tests.conftest import make_loader
 
 # Option tables to test per loader; a loader not listed here is tested with DEFAULT.
 DEFAULT = [{"batch_size": 256}]
@@ -106,19 +109,20 @@ def cases():
 
 
 def run_epochs(name, table, context, epochs=2):
-    cls = loaders.get(name)
-    loader = cls(context, build_options(cls.Options, table, name))
-    checker = Checker(context.source, context.preprocessor, cls.covers_dataset,
+    loader = make_loader(name, table, context, setup=False)
+    checker = Checker(context.source, context.preprocessor, loader.covers_dataset,
                       loader.allowed_missing())
     loader.setup()
     orders = []
     try:
         for epoch in range(epochs):
             seen = []
+            held = Lifetime(loader.batch_lifetime)
             for batch in loader.epoch(epoch):
                 assert contract_error(batch, context.preprocessor.n_features,
                                       torch_dtype(context.source.target.dtype)) is None
                 assert batch.rows <= table.get("batch_size", 4096)
+                held.add(batch)
                 checker.observe(batch)
                 seen.append(batch.row_id.numpy().copy())
             checker.end_epoch(epoch, True)
@@ -126,6 +130,24 @@ def run_epochs(name, table, context, epochs=2):
     finally:
         loader.close()
     return checker, orders
+
+
+class Lifetime:
+    """The batch-lifetime rule of the Loader contract: with `batch_lifetime` N, a batch must
+    stay unchanged while N more batches are yielded; with None, for the whole epoch."""
+
+    def __init__(self, lifetime: int | None) -> None:
+        self.lifetime = lifetime
+        self.held: list[tuple[Batch, Batch]] = []
+
+    def add(self, batch: Batch) -> None:
+        """Batch j has arrived: batches j - N .. j - 1 must be as they were yielded."""
+        if self.lifetime is not None:
+            del self.held[: max(0, len(self.held) - self.lifetime)]
+        for kept, copy in self.held:
+            assert all(torch.equal(a, b) for a, b in zip(kept, copy, strict=True)), \
+                f"a batch changed within its lifetime ({self.lifetime} more batches)"
+        self.held.append((batch, Batch(*(t.clone() for t in batch))))
 
 
 @pytest.mark.parametrize(("name", "table"), list(cases()))

@@ -9,34 +9,15 @@ import torch
 from loaderbench import loaders
 from loaderbench.errors import UsageError
 from loaderbench.harness.checks import Checker
+from loaderbench.loaders._support.dataloader import stratified_order
 from loaderbench.loaders.base import LoaderContext, build_options
 from loaderbench.loaders.batched_map import FrameBatchDataset
-from loaderbench.loaders.dataloader import stratified_order
-
-
-def make(name, table, context):
-    cls = loaders.get(name)
-    loader = cls(context, build_options(cls.Options, table, name))
-    loader.setup()
-    return loader
-
-
-def epochs_of(name, table, context, epochs=1):
-    """Every batch of each epoch, as lists of Batches."""
-    loader = make(name, table, context)
-    try:
-        return [list(loader.epoch(e)) for e in range(epochs)]
-    finally:
-        loader.close()
-
-
-def order(batches) -> np.ndarray:
-    return np.concatenate([b.row_id.numpy() for b in batches])
+from tests.conftest import epochs_of, make_loader, row_order
 
 
 def by_row(batches) -> tuple[np.ndarray, np.ndarray]:
     """Features and targets sorted by row_id."""
-    ids = order(batches)
+    ids = row_order(batches)
     sort = np.argsort(ids)
     feats = np.concatenate([b.features.numpy() for b in batches])[sort]
     return feats, np.concatenate([b.target.numpy() for b in batches])[sort]
@@ -76,7 +57,7 @@ def test_collate_default_and_stack_give_identical_batches(tiny_context):
 ])
 def test_unshuffled_loaders_keep_the_file_order(name, table, tiny_context):
     (batches,) = epochs_of(name, table, tiny_context)
-    assert np.array_equal(order(batches), np.arange(tiny_context.source.rows))
+    assert np.array_equal(row_order(batches), np.arange(tiny_context.source.rows))
 
 
 @pytest.mark.parametrize(("name", "table"), [
@@ -88,7 +69,7 @@ def test_unshuffled_loaders_keep_the_file_order(name, table, tiny_context):
     ("sharded", {"batch_size": 256, "num_workers": 0, "shuffle_files": True}),
 ])
 def test_shuffles_change_the_order_every_epoch(name, table, tiny_context):
-    first, second = (order(b) for b in epochs_of(name, table, tiny_context, epochs=2))
+    first, second = (row_order(b) for b in epochs_of(name, table, tiny_context, epochs=2))
     assert not np.array_equal(first, second)
     assert not np.array_equal(first, np.arange(len(first)))
     assert np.array_equal(np.sort(first), np.sort(second))
@@ -96,11 +77,11 @@ def test_shuffles_change_the_order_every_epoch(name, table, tiny_context):
 
 def test_random_sampler_depends_on_seed_and_epoch_alone(tiny_context):
     table = {"batch_size": 256, "sampler": "random"}
-    loader = make("tensor-dataset", table, tiny_context)
+    loader = make_loader("tensor-dataset", table, tiny_context)
     try:
-        once = order(loader.epoch(3))
-        order(loader.epoch(0))
-        again = order(loader.epoch(3))
+        once = row_order(loader.epoch(3))
+        row_order(loader.epoch(0))
+        again = row_order(loader.epoch(3))
     finally:
         loader.close()
     assert np.array_equal(once, again)
@@ -141,13 +122,13 @@ def test_stratified_order_is_a_permutation_within_its_bound():
 def test_drop_last_yields_only_full_batches(name, table, tiny_context):
     (batches,) = epochs_of(name, table, tiny_context)
     assert {b.rows for b in batches} == {128}
-    loader = loaders.get(name)(tiny_context, build_options(loaders.get(name).Options, table, name))
+    loader = make_loader(name, table, tiny_context, setup=False)
     assert tiny_context.source.rows - sum(b.rows for b in batches) <= loader.allowed_missing()
 
 
 def coverage(name, table, context):
     cls = loaders.get(name)
-    loader = make(name, table, context)
+    loader = make_loader(name, table, context)
     checker = Checker(context.source, context.preprocessor,
                       allowed_missing=loader.allowed_missing())
     try:
@@ -179,12 +160,12 @@ def test_sharding_covers_each_row_once(sharding, workers, tiny_context):
 def test_persistent_workers_see_each_new_epoch(tiny_context):
     table = {"batch_size": 256, "num_workers": 2, "shuffle": "permutation",
              "shuffle_files": True}
-    fresh = [order(b) for b in epochs_of("sharded", table, tiny_context, epochs=2)]
-    loader = make("sharded", {**table, "persistent_workers": True}, tiny_context)
+    fresh = [row_order(b) for b in epochs_of("sharded", table, tiny_context, epochs=2)]
+    loader = make_loader("sharded", {**table, "persistent_workers": True}, tiny_context)
     try:
         kept, pids = [], []
         for epoch in range(2):
-            kept.append(order(loader.epoch(epoch)))
+            kept.append(row_order(loader.epoch(epoch)))
             pids.append([w.pid for w in loader.loader._iterator._workers])
     finally:
         loader.close()
@@ -195,9 +176,9 @@ def test_persistent_workers_see_each_new_epoch(tiny_context):
 
 
 def test_close_stops_persistent_workers(tiny_context):
-    loader = make("tensor-dataset", {"batch_size": 256, "num_workers": 2,
+    loader = make_loader("tensor-dataset", {"batch_size": 256, "num_workers": 2,
                                      "persistent_workers": True}, tiny_context)
-    order(loader.epoch(0))
+    row_order(loader.epoch(0))
     workers = list(loader.loader._iterator._workers)
     assert all(w.is_alive() for w in workers)
     loader.close()
@@ -209,14 +190,14 @@ def test_close_stops_persistent_workers(tiny_context):
 def test_worker_options_reach_the_dataloader(tiny_context):
     table = {"batch_size": 256, "num_workers": 2, "prefetch_factor": 4,
              "persistent_workers": True}
-    loader = make("batched-map", table, tiny_context)
+    loader = make_loader("batched-map", table, tiny_context)
     try:
         dl = loader.loader
         assert (dl.num_workers, dl.prefetch_factor, dl.persistent_workers) == (2, 4, True)
     finally:
         loader.close()
     # without workers the two worker-only options are ignored, not an error (grid-friendly)
-    loader = make("batched-map", {**table, "num_workers": 0}, tiny_context)
+    loader = make_loader("batched-map", {**table, "num_workers": 0}, tiny_context)
     assert (loader.loader.num_workers, loader.loader.prefetch_factor) == (0, None)
     assert loader.loader.persistent_workers is False
 
@@ -230,7 +211,7 @@ def test_pin_memory_is_not_applicable_on_cpu(name, tiny_context, small_context):
     cuda = LoaderContext(tiny_context.source, tiny_context.preprocessor, "cuda")
     assert cls(cuda, options).pins_memory() is True
     context = small_context if name == "rowwise-map" else tiny_context
-    loader = make(name, {"pin_memory": True, "batch_size": 64}, context)
+    loader = make_loader(name, {"pin_memory": True, "batch_size": 64}, context)
     try:
         batch = next(iter(loader.epoch(0)))  # no pin_memory warning (warnings are errors)
     finally:
@@ -249,7 +230,7 @@ def test_shuffle_and_sampler_exclude_each_other():
 
 
 def test_manual_slice_batches_are_views_of_the_loaded_tensors(tiny_context):
-    loader = make("manual-slice", {"batch_size": 256}, tiny_context)
+    loader = make_loader("manual-slice", {"batch_size": 256}, tiny_context)
     first = next(iter(loader.epoch(0)))
     for part, whole in zip(first, loader.data, strict=True):
         assert part.untyped_storage().data_ptr() == whole.untyped_storage().data_ptr()

@@ -12,8 +12,8 @@ import pytest
 
 from loaderbench import loaders
 from loaderbench.errors import UsageError
+from loaderbench.loaders._support.extras import missing
 from loaderbench.loaders.base import LoaderContext
-from loaderbench.loaders.extras import missing
 from loaderbench.results.records import Checks
 from loaderbench.scenarios.preprocess import Preprocessor
 from loaderbench.scenarios.roles import RoleRequest

@@ -13,11 +13,11 @@ import torch
 from loaderbench import loaders
 from loaderbench.errors import UsageError
 from loaderbench.harness import worker
+from loaderbench.loaders._support.extras import install_hint, missing
 from loaderbench.loaders.base import Loader, LoaderContext, build_options
-from loaderbench.loaders.extras import install_hint, missing
 from loaderbench.results.environment import library_versions
 from loaderbench.scenarios.scenario import Scenario
-from tests.loaders.test_loader_options import epochs_of, make, order
+from tests.conftest import epochs_of, make_loader, row_order
 
 HF = pytest.mark.skipif(missing(loaders.get("hf-datasets")) is not None,
                         reason=str(missing(loaders.get("hf-datasets"))))
@@ -82,7 +82,7 @@ def test_the_environment_records_the_peer_libraries():
 ])
 def test_unshuffled_peers_keep_the_file_order(name, table, tiny_context):
     (batches,) = epochs_of(name, table, tiny_context)
-    assert np.array_equal(order(batches), np.arange(tiny_context.source.rows))
+    assert np.array_equal(row_order(batches), np.arange(tiny_context.source.rows))
     assert all(b.rows == 256 for b in batches[:-1])
 
 
@@ -94,7 +94,7 @@ def test_unshuffled_peers_keep_the_file_order(name, table, tiny_context):
     pytest.param("polars", {"batch_size": 256, "shuffle": "permutation"}, marks=POLARS),
 ])
 def test_peer_shuffles_change_the_order_every_epoch(name, table, tiny_context):
-    first, second = (order(b) for b in epochs_of(name, table, tiny_context, epochs=2))
+    first, second = (row_order(b) for b in epochs_of(name, table, tiny_context, epochs=2))
     assert not np.array_equal(first, second)
     assert not np.array_equal(first, np.arange(len(first)))
     assert np.array_equal(np.sort(first), np.sort(second))
@@ -120,7 +120,7 @@ def test_peer_pin_memory_is_for_cuda_only(name, tiny_context):
 @NODES
 def test_torchdata_close_stops_the_mapper_processes(tiny_context):
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    loader = make("torchdata-nodes", {"batch_size": 256, "method": "process"}, tiny_context)
+    loader = make_loader("torchdata-nodes", {"batch_size": 256, "method": "process"}, tiny_context)
     next(iter(loader.epoch(0)))  # stop mid-epoch, as the harness does at its step count
     started = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
     assert started, "the process mapper should run in child processes"
@@ -148,7 +148,7 @@ def test_keep_torch_threads_sets_the_count_again_before_each_batch(monkeypatch):
 @NODES
 @pytest.mark.parametrize(("setting", "wrapped"), [("keep", True), ("library", False)])
 def test_torch_threads_decides_whether_batches_are_wrapped(setting, wrapped, tiny_context):
-    loader = make("torchdata-nodes", {"batch_size": 256, "torch_threads": setting},
+    loader = make_loader("torchdata-nodes", {"batch_size": 256, "torch_threads": setting},
                   tiny_context)
     try:
         assert inspect.isgenerator(loader.epoch(0)) is wrapped

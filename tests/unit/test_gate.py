@@ -77,7 +77,7 @@ def test_different_options_cannot_be_compared():
     a = ok("s", steps(2.0)).with_(options={"batch_size": 64})
     b = ok("s", steps(2.0, seed=1)).with_(options={"batch_size": 128})
     (v,) = gate.gate(run(a), run(b))
-    assert v.verdict == "missing" and "batch_size: 64 -> 128" in v.note
+    assert v.verdict == "different" and "batch_size" in v.note
     assert gate.exit_code([v]) == 2
 
 

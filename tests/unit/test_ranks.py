@@ -3,15 +3,13 @@ judgement of coverage and order, the job figures, and the torchrun command line.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from loaderbench.harness import runner
 from loaderbench.harness.rank_checks import RankChecker, judge
 from loaderbench.harness.worker import Job
-from loaderbench.loaders.distributed import file_share, padding
+from loaderbench.loaders._support.distributed import file_share, padding
 from loaderbench.results.ranks import rank_figures
 from loaderbench.results.schema import StepSamples
 from loaderbench.scenarios.scenario import Scenario
@@ -98,17 +96,15 @@ def test_job_figures_use_the_slowest_rank():
     assert rank_figures(StepSamples()) is None
 
 
-def test_torchrun_launch_line(monkeypatch, tmp_path: Path):
+def test_torchrun_launch_line(monkeypatch):
     job = Job(Scenario("s", "sharded", nproc_per_node=2), 0, "d", "p", 2)
-    module, args = runner.launch(job, tmp_path / "j", tmp_path / "o")
+    module, args = runner.launcher(job)
     assert module == "torch.distributed.run"
-    assert args[:3] == ["--standalone", "--nproc-per-node", "2"]
-    assert args[3:5] == ["-m", "loaderbench.harness.ranks"]
+    assert args == ["--standalone", "--nproc-per-node", "2"]
     monkeypatch.setenv(runner.TORCHRUN_ARGS_ENV, "--nnodes 2 --rdzv-endpoint h:29400")
-    _, args = runner.launch(job, tmp_path / "j", tmp_path / "o")
+    _, args = runner.launcher(job)
     assert args[:4] == ["--nnodes", "2", "--rdzv-endpoint", "h:29400"]
-    single = Job(Scenario("s", "sharded"), 0, "d", "p", 2)
-    assert runner.launch(single, tmp_path / "j", tmp_path / "o")[0] == "loaderbench.harness.worker"
+    assert runner.launcher(Job(Scenario("s", "sharded"), 0, "d", "p", 2)) is None
 
 
 def test_loaders_without_rank_sharding_are_skipped():

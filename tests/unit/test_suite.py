@@ -73,8 +73,8 @@ def test_epochs_override_clears_steps():
 
 
 def test_bad_step_and_device():
-    with pytest.raises(UsageError, match="unknown training step"):
-        parse('[[scenario]]\nloader = "a"\nstep = "gpu"\n')
+    with pytest.raises(UsageError, match="is not NAME or NAME:ARGUMENT"):
+        parse('[[scenario]]\nloader = "a"\nstep = "sleep 5"\n')
     with pytest.raises(UsageError, match="unknown device"):
         parse('[[scenario]]\nloader = "a"\ndevice = "tpu"\n')
 
@@ -93,11 +93,11 @@ def test_default_epochs_replace_scenario_default_steps():
 
 def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
     from loaderbench import loaders
-    from loaderbench.harness.runner import validate
+    from loaderbench.harness.planning import resolve_options
     from loaderbench.loaders import BUILTIN
 
     s = suites.load("default")
-    validate(s.scenarios)
+    resolve_options(s.scenarios)
     core = {name for name in BUILTIN if not loaders.get(name).requires}
     assert core <= {x.loader for x in s.scenarios}  # the peers have their own suite
     assert all(x.device == "cpu" for x in s.scenarios)
@@ -133,11 +133,11 @@ def test_every_suite_runs_each_builtin_loader_once():
 
 def test_peers_suite_runs_every_peer_beside_vectorized_and_arrow_native():
     from loaderbench import loaders
-    from loaderbench.harness.runner import validate
+    from loaderbench.harness.planning import resolve_options
     from loaderbench.loaders import BUILTIN
 
     s = suites.load("peers")
-    validate(s.scenarios)
+    resolve_options(s.scenarios)
     peers = {name for name in BUILTIN if loaders.get(name).requires}
     assert peers == {"hf-datasets", "torchdata-nodes", "polars"}
     for name in peers | {"vectorized", "arrow-native"}:

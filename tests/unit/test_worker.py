@@ -14,6 +14,8 @@ from loaderbench.harness.resources import ResourceMonitor
 from loaderbench.results.records import Pinning
 from loaderbench.scenarios.scenario import Scenario
 
+pytestmark = pytest.mark.slow  # real processes
+
 
 @pytest.fixture(scope="module")
 def prepared(tiny_source, tiny_pre, tmp_path_factory) -> Prepared:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaderbench.loaders.chunks import Chunk
+from loaderbench.loaders._support.chunks import Chunk
 
 ALIGN = 4096
 # A worker ahead of the consumer checks for a free slot this often: it is then `count` slots

@@ -1,21 +1,20 @@
-"""Pieces shared by the chunked loaders: reading record batches and cutting exact batches.
+"""Pieces shared by the chunked loaders: reading record batches, numpy chunks as batches.
 
 A chunk is three aligned numpy arrays (features float32 [n, F], target [n] (int64 classes
 or float32 values), row_id int64 [n]). `rebatch` turns a stream of chunks of any size into
-batches of exactly `batch_size` rows (the last one of an epoch may be shorter), carrying the
-remainder of one chunk into the next, and hands out zero-copy `torch.from_numpy` views
-where it can.
+batches of exactly `batch_size` rows by the rule in `batching` (the last one of an epoch may
+be shorter), and hands out zero-copy `torch.from_numpy` views where it can.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from loaderbench.loaders._support.batching import exact_batches
 from loaderbench.loaders.base import Batch, LoaderContext
 from loaderbench.scenarios.preprocess import Encode
 
@@ -58,30 +57,13 @@ def to_batch(chunk: Chunk) -> Batch:
     return Batch(_tensor(chunk.features), _tensor(chunk.target), _tensor(chunk.row_id))
 
 
+def chunk_batch(parts: Sequence[tuple[Chunk, int, int]]) -> Batch:
+    """One batch from its pieces: a view of one chunk, or the pieces concatenated."""
+    return to_batch(concat([chunk.slice(start, stop) for chunk, start, stop in parts]))
+
+
 def rebatch(chunks: Iterable[Chunk], batch_size: int, drop_last: bool = False) -> Iterator[Batch]:
     """Exact-size batches from chunks of any size."""
-    pending: list[Chunk] = []
-    held = 0
-    for chunk in chunks:
-        pending.append(chunk)
-        held += len(chunk)
-        if held < batch_size:
-            continue
-        merged = concat(pending)
-        stop = (held // batch_size) * batch_size
-        for start in range(0, stop, batch_size):
-            yield to_batch(merged.slice(start, start + batch_size))
-        pending = [merged.slice(stop, held)] if stop < held else []
-        held -= stop
-    if held and not drop_last:
-        yield to_batch(concat(pending))
-
-
-def file_order(files: Sequence[Path], shuffle: bool, seed: int, epoch: int) -> list[Path]:
-    """Files in their fixed order, or shuffled across partitions with a per-epoch seed."""
-    if not shuffle:
-        return list(files)
-    order = np.random.default_rng([seed, epoch, 7]).permutation(len(files))
-    return [files[i] for i in order]
+    return exact_batches(chunks, batch_size, drop_last, chunk_batch)
 
 

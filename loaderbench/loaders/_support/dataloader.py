@@ -30,9 +30,9 @@ num_workers = 0 they are ignored (not an error), so a grid `num_workers = [0, 2]
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -46,8 +46,11 @@ from torch.utils.data import (
 )
 
 from loaderbench.errors import UsageError
+from loaderbench.loaders._support.distributed import rank_sampler
+from loaderbench.loaders._support.orders import Salt, epoch_rng
+from loaderbench.loaders._support.workers import shutdown
 from loaderbench.loaders.base import Batch, Loader, LoaderContext, LoaderOptions
-from loaderbench.loaders.distributed import rank_sampler
+from loaderbench.loaders.options import option
 
 SamplerName = Literal["default", "sequential", "random", "stratified"]
 CollateName = Literal["default", "stack"]
@@ -55,14 +58,12 @@ CollateName = Literal["default", "stack"]
 
 @dataclass(frozen=True)
 class WorkerOptions(LoaderOptions):
-    num_workers: int = 0
-    prefetch_factor: int | None = None  # batches loaded ahead per worker; None: torch's 2
-    persistent_workers: bool = False
-    pin_memory: bool = False  # a CUDA concept: recorded as n/a on cpu and mps
-    drop_last: bool = False
-
-    MINIMUMS: ClassVar[Mapping[str, float]] = {
-        **LoaderOptions.MINIMUMS, "num_workers": 0, "prefetch_factor": 1}
+    num_workers: int = option(0, minimum=0, help="DataLoader worker processes; 0: none")
+    prefetch_factor: int | None = option(
+        None, minimum=1, help="batches loaded ahead per worker; None: torch's 2")
+    persistent_workers: bool = option(False, help="keep the workers between epochs")
+    pin_memory: bool = option(False, help="pinned batches (CUDA only; n/a elsewhere)")
+    drop_last: bool = option(False, help="drop each epoch's final partial batch")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class EpochSampler(Sampler[int]):
         return len(self.labels)
 
     def __iter__(self) -> Iterator[int]:
-        rng = np.random.default_rng([self.seed, self.epoch, 11])
+        rng = epoch_rng(self.seed, self.epoch, Salt.SAMPLER)
         if self.kind == "random":
             order = rng.permutation(len(self.labels))
         elif self.kind == "stratified":
@@ -163,18 +164,8 @@ def make_dataloader(dataset: Dataset, options: WorkerOptions, context: LoaderCon
                       generator=torch.Generator().manual_seed(context.seed), **workers, **extra)
 
 
-def shutdown(loader: DataLoader | None) -> None:
-    """Stop a DataLoader's persistent workers now (others stop with their epoch's iterator)."""
-    iterator = getattr(loader, "_iterator", None)
-    if iterator is not None:
-        stop = getattr(iterator, "_shutdown_workers", None)
-        if stop is not None:
-            stop()
-        loader._iterator = None  # type: ignore[union-attr]
-
-
 class DataLoaderLoader(Loader):
-    """Base of the loaders built on one DataLoader: pinning, drop_last and clean shutdown."""
+    """Base of the loaders built on one DataLoader: the sampler's epoch and clean shutdown."""
 
     options: WorkerOptions
     loader: DataLoader | None = None
@@ -192,12 +183,6 @@ class DataLoaderLoader(Loader):
     def shuffles(self) -> bool:
         return bool(getattr(self.options, "shuffle", False)) or \
             getattr(self.options, "sampler", "default") in ("random", "stratified")
-
-    def allowed_missing(self) -> int:
-        return self.options.batch_size - 1 if self.options.drop_last else 0
-
-    def pins_memory(self) -> bool:
-        return self.options.pin_memory and self.context.device == "cuda"
 
     def close(self) -> None:
         shutdown(self.loader)

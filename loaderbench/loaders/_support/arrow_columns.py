@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from loaderbench.loaders._support.batching import exact_batches
+from loaderbench.loaders._support.chunks import Chunk
 from loaderbench.loaders.base import Batch
-from loaderbench.loaders.chunks import Chunk
 from loaderbench.scenarios.preprocess import NULL_TOKEN, Preprocessor
 from loaderbench.scenarios.rows import column_numpy
 
@@ -220,9 +221,6 @@ class _Filling:
         self.arrays = [t.numpy() for t in self.batch]
         self.rows = 0
 
-    def room(self) -> int:
-        return len(self.arrays[2]) - self.rows
-
     def put(self, chunk: Chunk, start: int, count: int, order: np.ndarray | None) -> None:
         stop = self.rows + count
         for src, dst in zip(chunk, self.arrays, strict=True):
@@ -240,19 +238,17 @@ class _Filling:
 
 def fill_batches(chunks: Iterable[Chunk], ring: BatchRing, drop_last: bool = False,
                  rng: np.random.Generator | None = None) -> Iterator[Batch]:
-    """Exact batches copied out of `chunks` into the ring's buffers; with `rng`, each chunk's
-    rows are copied in a random order (a permutation per chunk, applied by the copy itself)."""
-    current = _Filling(ring)
-    for chunk in chunks:
-        n = len(chunk)
-        order = None if rng is None else rng.permutation(n)
-        start = 0
-        while start < n:
-            count = min(n - start, current.room())
-            current.put(chunk, start, count, order)
-            start += count
-            if not current.room():
-                yield current.done()
-                current = _Filling(ring)
-    if current.rows and not drop_last:
-        yield current.done()
+    """Exact batches copied out of `chunks` into the ring's buffers, cut by the rule in
+    `batching`; with `rng`, each chunk's rows are copied in a random order (a permutation per
+    chunk, applied by the copy itself). A buffer is taken from the ring only once its batch's
+    rows are all converted, so after the consumer has asked for that batch."""
+    ordered = ((chunk, None if rng is None else rng.permutation(len(chunk)))
+               for chunk in chunks)
+
+    def assemble(parts) -> Batch:
+        filling = _Filling(ring)
+        for (chunk, order), start, stop in parts:
+            filling.put(chunk, start, stop - start, order)
+        return filling.done()
+
+    return exact_batches(ordered, ring.shape[0], drop_last, assemble, lambda c: len(c[0]))

@@ -14,14 +14,14 @@ from typing import Any, Literal
 
 from torch.utils.data import Dataset
 
-from loaderbench.loaders.base import Batch, LoaderContext
-from loaderbench.loaders.chunks import frame_chunk, to_batch
-from loaderbench.loaders.dataloader import (
+from loaderbench.loaders._support.chunks import frame_chunk, to_batch
+from loaderbench.loaders._support.dataloader import (
     DataLoaderLoader,
     MapOptions,
     make_dataloader,
     make_sampler,
 )
+from loaderbench.loaders.base import Batch, LoaderContext
 from loaderbench.scenarios.rows import read_all
 from loaderbench.scenarios.source import DataSource
 
