@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from loaderbench.errors import UsageError
@@ -28,6 +28,13 @@ def pooled(old: ScenarioResult, new: ScenarioResult) -> ScenarioResult:
     return merge([old, new.with_(steps=added)])
 
 
+def planned(record: dict) -> Scenario:
+    """The Scenario a result records (keys Scenario does not know, such as the tool's
+    version, left out)."""
+    known = {f.name for f in fields(Scenario)}
+    return Scenario(**{k: v for k, v in record.items() if k in known})
+
+
 def remeasure(current: RunResult, keys: Collection[tuple[str, str]]) -> RunResult:
     """`current` with the scenarios of `keys` (name, device) measured once more and pooled."""
     data = current.dataset or {}
@@ -40,7 +47,7 @@ def remeasure(current: RunResult, keys: Collection[tuple[str, str]]) -> RunResul
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
         for s in current.scenarios:
             if (s.name, s.device) in keys and s.ok and s.scenario:
-                new = run_scenario(Scenario(**s.scenario), prepared, Path(tmp))
+                new = run_scenario(planned(s.scenario), prepared, Path(tmp))
                 s = pooled(s, new) if new.ok else s
             out.append(s)
     return replace(current, scenarios=tuple(out))
