@@ -1,7 +1,8 @@
 """Command line: parses arguments and dispatches; the work lives in harness/ and results/.
 
 Exit codes: 0 done, 1 a gate found a regression (or --strict saw a failed scenario),
-2 bad input (one line on stderr naming the problem and the fix; --debug for a traceback).
+2 bad input (one line on stderr naming the problem and the fix; --debug for a traceback),
+130 / 143 / 129 stopped by Ctrl-C / SIGTERM / SIGHUP (finished scenarios kept).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def add_run(sub: argparse._SubParsersAction) -> None:
                         "to check that a gate catches it")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
+    p.add_argument("--force", action="store_true",
+                   help="replace the earlier result file at --out (never any other file)")
+    p.add_argument("--yes", action="store_true",
+                   help="start a run of more scenario processes than the limit (100)")
     p.add_argument("--nproc-per-node", type=int, metavar="N",
                    help="ranks per scenario, launched with torchrun (gloo on cpu, nccl on "
                         "cuda); multi-node: set $LOADERBENCH_TORCHRUN_ARGS to torchrun's "
@@ -140,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         epochs=args.epochs, check_values=not args.no_check, calibrate=not args.no_calibrate,
         resume=args.resume, slowdown=parse_slowdown(args.slowdown),
         nproc_per_node=args.nproc_per_node,
-        roles=role_options(args))
+        roles=role_options(args), force=args.force, yes=args.yes)
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
@@ -292,15 +297,13 @@ def print_options(options: type) -> None:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from loaderbench.scenarios.dataset import DatasetSpec, ensure_dataset
-    from loaderbench.scenarios.source import open_data
+    from loaderbench.harness.prepare import generated
+    from loaderbench.scenarios.dataset import DatasetSpec
 
     table = {k: v for k, v in vars(args).items() if k in DatasetSpec.__dataclass_fields__
              and v is not None}
-    spec = DatasetSpec(**table)
-    path = ensure_dataset(spec, args.root)
-    source = open_data(path)
-    print(path)
+    source, _ = generated(DatasetSpec(**table), args.root)
+    print(source.root)
     print(f"{source.rows:,} rows in {len(source.files)} files; {len(source.roles.numeric)} "
           f"numeric, {len(source.roles.categorical)} categorical features", file=sys.stderr)
     return 0
@@ -365,14 +368,21 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from loaderbench.signals import Terminated, interrupts
+
     args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with interrupts():
+            return COMMANDS[args.command](args)
     except UsageError as err:
         if args.debug:
             raise
         print(f"loaderbench: error: {err}", file=sys.stderr)
         return 2
+    except Terminated as stop:
+        print(f"loaderbench: stopped by {stop.name}; finished scenarios are in the result file",
+              file=sys.stderr)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print("loaderbench: interrupted; finished scenarios are in the result file",
               file=sys.stderr)

@@ -18,6 +18,11 @@ Progress = Callable[[str, int, int], None]  # (label, done, total); total 0 = un
 SHOW_AFTER_S = 2.0
 
 
+def note(text: str) -> None:
+    """A line the user should see whatever the display (stderr, so tables stay clean)."""
+    print(f"loaderbench: note: {text}", file=sys.stderr, flush=True)
+
+
 def silent(label: str, done: int, total: int) -> None:
     """The progress callback that shows nothing."""
 

@@ -93,15 +93,26 @@ def call_child(module: str, request: Any, *, timeout: float, workdir: Path,
     if code is None:
         return Reply(error=f"timed out after {timeout:g} s", timed_out=True)
     tail = " | ".join(log.strip().splitlines()[-3:])
-    return Reply(error=f"exited with code {code}: {tail}")
+    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+    return Reply(error=f"{how}: {tail}" if tail else how)
 
 
 def child_main(argv: list[str] | None, handle: Callable[[Any], Any]) -> int:
     """The child's side: read REQUEST, answer it, write REPLY atomically (a child that
     answers only from one of several processes, like rank 0, uses the two halves below)."""
+    if argv is None:
+        die_with_parent()
     request_path, reply_path = sys.argv[1:] if argv is None else argv
     write_reply(reply_path, handle(read_request(request_path)))
     return 0
+
+
+def die_with_parent() -> None:
+    """On Linux, end this process if the run that started it is killed (even with -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def read_request(path: str | Path) -> Any:

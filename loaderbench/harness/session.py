@@ -8,17 +8,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loaderbench.harness import runner
+from loaderbench.errors import UsageError
+from loaderbench.harness import resume, runner
 from loaderbench.harness.planning import resolve
 from loaderbench.harness.prepare import Prepared, prepare
-from loaderbench.harness.progress import Progress, silent
+from loaderbench.harness.progress import Progress, note, silent
 from loaderbench.loaders import get as get_loader
+from loaderbench.results import outfile
 from loaderbench.results.schema import RunResult
-from loaderbench.results.store import check_writable, load
+from loaderbench.results.store import load
 from loaderbench.scenarios import suite as suites
 from loaderbench.scenarios.scenario import Scenario
 
 DEFAULT_OUT_DIR = Path("loaderbench-results")
+# A run of more scenario processes than this needs --yes (README, "Safety").
+GRID_LIMIT = 100
+# A rough cost of one scenario process (start-up, setup, 50 steps) for the estimate.
+PROCESS_ESTIMATE_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class RunRequest:
     nproc_per_node: int | None = None
     #: Role options from the command line (label, id, numeric, ...), over the suite's [data].
     roles: tuple[tuple[str, Any], ...] = ()
+    force: bool = False
+    yes: bool = False
 
 
 def default_out(suite_name: str) -> Path:
@@ -60,27 +68,47 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
 
 def execute(request: RunRequest, progress: Progress | None = None,
             announce: Callable[[Prepared], None] | None = None) -> tuple[RunResult, Path]:
-    """Plan, prepare the data (`announce` is told what was prepared, before any timing),
-    calibrate, run every scenario and save."""
+    """Plan, claim --out, prepare the data (`announce` is told what was prepared, before any
+    timing), calibrate, run every scenario and save."""
+    progress = progress or silent
+    if request.resume and request.force:
+        raise UsageError("--resume and --force exclude each other: continue the file or "
+                         "replace it")
     suite, scenarios = plan(request)
-    out = request.out or default_out(request.suite)
-    check_writable(out)
-    roles = suite.roles.override(**dict(request.roles))
-    prepared = prepare(suite.dataset, request.data or suite.data, progress or silent, roles)
-    if announce is not None:
-        announce(prepared)
-    run = runner.new_run(suite.name, prepared)
-    calibrate = request.calibrate
-    if request.resume and out.exists():
-        run, scenarios = resumed(out, scenarios)
-        calibrate = calibrate and not run.calibration
-    run = runner.run_all(run, scenarios, prepared, out=out, progress=progress or silent,
-                         calibrate_first=calibrate)
+    out = request.out or outfile.numbered(default_out(request.suite))
+    with outfile.claim(out, request.resume, request.force) as existing:
+        previous = load(out) if existing and request.resume else None
+        if previous is not None:
+            scenarios = resume.remaining(previous, scenarios, str(out))
+        size = grid_size(scenarios, request.yes)
+        roles = suite.roles.override(**dict(request.roles))
+        prepared = prepare(suite.dataset, request.data or suite.data, progress, roles)
+        if announce is not None:
+            announce(prepared)
+        run = runner.new_run(suite.name, prepared)
+        calibrate = request.calibrate
+        if previous is not None:
+            resume.check_compatible(previous, run, str(out))
+            run, calibrate = previous, calibrate and not previous.calibration
+        note(f"running {size}")
+        run = runner.run_all(run, scenarios, prepared, out=out, progress=progress,
+                             calibrate_first=calibrate)
     return run, out
 
 
-def resumed(out: Path, scenarios: tuple[Scenario, ...]) -> tuple[RunResult, tuple[Scenario, ...]]:
-    """Continue an interrupted run: keep its finished scenarios, run only the rest."""
-    run = load(out)
-    done = {(s.name, s.device) for s in run.scenarios}
-    return run, tuple(s for s in scenarios if (s.name, s.device) not in done)
+def duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def grid_size(scenarios: tuple[Scenario, ...], yes: bool) -> str:
+    """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes."""
+    processes = sum(s.repeats * s.nproc_per_node for s in scenarios)
+    size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "
+            f"{duration(processes * PROCESS_ESTIMATE_S)} at ~{PROCESS_ESTIMATE_S:g} s a process "
+            "(longer with epochs or slow loaders)")
+    if processes > GRID_LIMIT and not yes:
+        raise UsageError(f"this run has {size}; above {GRID_LIMIT} processes pass --yes to "
+                         "start it, or narrow it with --loaders, --device or a smaller suite")
+    return size

@@ -62,7 +62,14 @@ def _umask() -> int:
 
 
 def save(run: RunResult, path: Path) -> None:
-    write_atomic(path, dumps(run.to_dict()))
+    """Write the run; an OSError (disk full, folder gone) is one line naming the file, which
+    keeps what it held before (the scenarios saved so far)."""
+    try:
+        write_atomic(path, dumps(run.to_dict()))
+    except OSError as err:
+        raise UsageError(f"cannot save results to {path} ({err.strerror or err}); the file "
+                         "keeps the scenarios saved before: free space or fix the folder, then "
+                         "run again with --resume") from None
 
 
 def load(path: Path | str) -> RunResult:
@@ -84,19 +91,3 @@ def load(path: Path | str) -> RunResult:
         return RunResult.from_dict(READERS[version](data))
     except SchemaError as err:
         raise UsageError(f"{path} is a damaged result file: {err}") from None
-
-
-def check_writable(path: Path) -> None:
-    """Fail before any work when the result file could not be written."""
-    folder = Path(path).parent
-    if path.is_dir():
-        raise UsageError(f"--out {path} is a folder; give a file name such as {path}/run.json")
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"cannot create folder {folder} for --out: a file of that name exists")
-    if not folder.exists():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise UsageError(f"cannot create folder {folder} for --out ({err.strerror})") from None
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot write to {folder}: choose another --out")

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from loaderbench.errors import UsageError
+from loaderbench.scenarios import validate
 from loaderbench.scenarios.roles import CATEGORICAL_PREFIX, LABEL, NUMERIC_PREFIX, ROW_ID
 
 GENERATOR_VERSION = 1
@@ -82,6 +83,13 @@ class DatasetSpec:
         if unknown:
             raise UsageError(f"unknown dataset option(s) {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(known))}")
+        for f in dataclasses.fields(cls):
+            value = table.get(f.name, f.default)
+            kinds = (int,) if isinstance(f.default, int) else (int, float)
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise UsageError(f"dataset {f.name} must be a "
+                                 f"{'whole number' if kinds == (int,) else 'number'}, got "
+                                 f"{value!r}; fix [dataset] in the suite")
         return cls(**table)
 
 
@@ -94,6 +102,9 @@ def cache_root() -> Path:
     """Where generated datasets live: $LOADERBENCH_CACHE, else the XDG cache folder."""
     env = os.environ.get("LOADERBENCH_CACHE")
     if env:
+        if Path(env).exists() and not Path(env).is_dir():
+            raise UsageError(f"LOADERBENCH_CACHE={env} is a file, not a folder; point it at a "
+                             "folder or unset it")
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "loaderbench"
@@ -106,7 +117,7 @@ def ensure_dataset(spec: DatasetSpec, root: Path | None = None,
     target = (root or cache_root() / "datasets") / spec.key()
     if (target / MARKER).exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    validate.check_folder(target.parent, "data --root" if root else "the dataset cache")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -13,6 +14,40 @@ DEVICES = ("cpu", "cuda", "mps", "auto")
 TRANSFERS = ("auto", "pageable", "pin")
 LOOPS = ("attributed", "overlapped")
 STEP_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*(:[^\s:]+)?$")
+MAX_SEED = 2**63 - 1
+
+
+def whole(value: Any, low: int) -> bool:
+    """A whole number (not a bool) of at least `low`."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def positive_seconds(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
+# Scenario field -> (is the value valid, what a valid value is).
+RULES: dict[str, tuple[Any, str]] = {
+    "name": (lambda v: isinstance(v, str), "a string"),
+    "loader": (lambda v: isinstance(v, str), "a loader name (a string)"),
+    "options": (lambda v: isinstance(v, Mapping), "a table of loader options"),
+    "device": (lambda v: isinstance(v, str) and v in DEVICES, f"one of {', '.join(DEVICES)}"),
+    "transfer": (lambda v: isinstance(v, str) and v in TRANSFERS,
+                 f"one of {', '.join(TRANSFERS)}"),
+    "loop": (lambda v: isinstance(v, str) and v in LOOPS, f"one of {', '.join(LOOPS)}"),
+    "step": (lambda v: isinstance(v, str) and bool(STEP_PATTERN.match(v)),
+             "NAME or NAME:ARGUMENT, a step of `loaderbench list` (e.g. mlp, sleep:5)"),
+    "steps": (lambda v: v is None or whole(v, 1), "a whole number >= 1"),
+    "epochs": (lambda v: v is None or whole(v, 1), "a whole number >= 1"),
+    "repeats": (lambda v: whole(v, 1), "a whole number >= 1"),
+    "nproc_per_node": (lambda v: whole(v, 1), "a whole number >= 1"),
+    "warmup": (lambda v: whole(v, 0), "a whole number >= 0"),
+    "non_blocking": (lambda v: v is None or isinstance(v, bool), "true or false"),
+    "check_values": (lambda v: isinstance(v, bool), "true or false"),
+    "timeout_s": (positive_seconds, "a number of seconds > 0"),
+    "seed": (lambda v: whole(v, 0) and v <= MAX_SEED, f"a whole number from 0 to {MAX_SEED}"),
+}
 
 
 def check_step(step: str) -> str:
@@ -54,25 +89,17 @@ class Scenario:
     nproc_per_node: int = 1
 
     def __post_init__(self) -> None:
-        if self.device not in DEVICES:
-            raise UsageError(f"unknown device {self.device!r}; use one of {', '.join(DEVICES)}")
-        if self.transfer not in TRANSFERS:
-            raise UsageError(f"unknown transfer {self.transfer!r}; use {', '.join(TRANSFERS)}")
-        if self.loop not in LOOPS:
-            raise UsageError(f"unknown loop {self.loop!r}; use {' or '.join(LOOPS)}")
-        check_step(self.step)
+        for name, (valid, expected) in RULES.items():
+            value = getattr(self, name)
+            if not valid(value):
+                raise UsageError(f"scenario {self.name!r}: {name} must be {expected}, got "
+                                 f"{value!r}; fix it in the suite")
         if (self.steps is None) == (self.epochs is None):
             raise UsageError(f"scenario {self.name!r}: give exactly one of steps or epochs")
-        for name in ("steps", "epochs", "repeats", "nproc_per_node"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise UsageError(f"scenario {self.name!r}: {name} must be a whole number >= 1")
         if not isinstance(self.slowdown, int | float) or self.slowdown < 0:
             raise UsageError(f"scenario {self.name!r}: slowdown must be a fraction >= 0 "
                              "(0.15 for 15% slower)")
         self._check_adaptive()
-        if not isinstance(self.warmup, int) or self.warmup < 0:
-            raise UsageError(f"scenario {self.name!r}: warmup must be a whole number >= 0")
 
     def _check_adaptive(self) -> None:
         if self.max_time_s is None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from loaderbench.errors import UsageError
+from loaderbench.scenarios import validate
 from loaderbench.scenarios.roles import ColumnRoles, RoleNote, RoleRequest, resolve_roles
 from loaderbench.scenarios.target import TargetCoding, fit_target
 
@@ -142,15 +143,19 @@ def open_with_notes(path: Path | str, request: RoleRequest | None = None,
                     allow_null_labels: bool = False) -> tuple[DataSource, tuple[RoleNote, ...]]:
     """Open Parquet data: files, roles (given or inferred, with how each was decided), the
     label's coding from the whole label column; a clear UsageError when it cannot serve."""
-    import pyarrow.parquet as pq
 
     request = request or RoleRequest()
     root, files = find_files(path)
-    first = pq.read_schema(files[0])
+    first = validate.read_schema(files[0])
     partitions = _partition_keys(root, files)
     roles, notes = resolve_roles(first, partitions, request, str(files[0]))
     metas = [_metadata(f, roles) for f in files]
     file_rows = tuple(m.num_rows for m in metas)
+    for file, meta in zip(files, metas, strict=True):
+        validate.check_types(meta.schema.to_arrow_schema(), roles, file, first, files[0])
+    validate.check_rows(sum(file_rows), root)
+    if validate_ids:
+        validate.check_contents(files, roles)
     groups = tuple(tuple(m.row_group(g).num_rows for g in range(m.num_row_groups))
                    for m in metas)
     target = fit_target(read_column(files, roles.label), request.task, roles.label)
@@ -195,12 +200,8 @@ def _partition_keys(root: Path, files: Sequence[Path]) -> tuple[str, ...]:
 
 
 def _metadata(file: Path, roles: ColumnRoles):
-    import pyarrow.parquet as pq
 
-    try:
-        meta = pq.read_metadata(file)
-    except Exception as err:  # pyarrow raises ArrowInvalid, OSError...: all mean unreadable
-        raise UsageError(f"{file} is not a readable Parquet file ({err})") from None
+    meta = validate.read_metadata(file)
     names = meta.schema.to_arrow_schema().names
     missing = [c for c in roles.scan if c not in names]
     if missing:

@@ -59,9 +59,7 @@ def load(name_or_path: str) -> Suite:
     """A shipped suite by name, or a user's TOML file by path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise UsageError(f"suite file {path} does not exist")
-        text, label = path.read_text(encoding="utf-8"), str(path)
+        text, label = read_suite_file(path), str(path)
     elif name_or_path in shipped():
         res = resources.files("loaderbench.scenarios").joinpath("suites", f"{name_or_path}.toml")
         text, label = res.read_text(encoding="utf-8"), name_or_path
@@ -75,16 +73,51 @@ def load(name_or_path: str) -> Suite:
     return parse(data, label)
 
 
+def read_suite_file(path: Path) -> str:
+    if not path.exists():
+        raise UsageError(f"suite file {path} does not exist")
+    if not path.is_file():
+        raise UsageError(f"suite {path} is not a file; give the path of a .toml file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"suite file {path} is not UTF-8 text (byte {err.start}); save it as "
+                         "UTF-8") from None
+    except OSError as err:
+        raise UsageError(f"cannot read suite file {path} ({err.strerror})") from None
+
+
+def toml_table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """`data[key]` when it is a TOML table (empty when absent)."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"suite {where}: {key} must be a table ([{key}]), got {value!r}")
+    return value
+
+
+def text_field(head: dict[str, Any], key: str, default: str, label: str) -> str:
+    value = head.get(key, default)
+    if not isinstance(value, str):
+        raise UsageError(f"suite {label}: [suite] {key} must be a string, got {value!r}")
+    return value
+
+
 def parse(data: dict[str, Any], label: str) -> Suite:
-    head = data.get("suite", {})
-    defaults = head.get("defaults", {})
+    head = toml_table(data, "suite", label)
+    defaults = toml_table(head, "defaults", f"{label} [suite]")
     _check_fields(defaults, f"{label} [suite.defaults]")
     entries = data.get("scenario", [])
+    if isinstance(entries, dict):
+        raise UsageError(f"suite {label}: write each scenario as [[scenario]] (an array of "
+                         "tables), not [scenario]")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise UsageError(f"suite {label}: scenario must be [[scenario]] tables")
     if not entries:
         raise UsageError(f"suite {label} has no [[scenario]] entries")
     scenarios = [s for entry in entries for s in expand(entry, defaults, label)]
     spec, table = _data_tables(data, label)
-    return Suite(head.get("name", Path(label).stem), head.get("description", ""),
+    return Suite(text_field(head, "name", Path(label).stem, label),
+                 text_field(head, "description", "", label),
                  DatasetSpec.from_dict(spec), unique_names(scenarios), table.get("path"),
                  RoleRequest.from_dict(table, f"{label} [data]"))
 
@@ -92,8 +125,8 @@ def parse(data: dict[str, Any], label: str) -> Suite:
 def _data_tables(data: dict[str, Any], label: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """([dataset] for the generator, [data] for your own data): role keys in [dataset]
     move to [data]."""
-    spec = dict(data.get("dataset", {}))
-    table = dict(data.get("data", {}))
+    spec = dict(toml_table(data, "dataset", label))
+    table = dict(toml_table(data, "data", label))
     for key in [k for k in spec if k in DATA_KEYS]:
         table.setdefault(key, spec.pop(key))
     path = table.get("path")
@@ -109,10 +142,17 @@ def _check_fields(table: dict[str, Any], where: str) -> None:
                          f"{', '.join(sorted(SCENARIO_FIELDS))}")
 
 
-def grid(table: dict[str, Any]) -> list[dict[str, Any]]:
-    """Cartesian product over the list-valued entries of `table`."""
-    keys = list(table)
-    axes = [v if isinstance(v, list) else [v] for v in table.values()]
+def grid(values: dict[str, Any], where: str = "suite") -> list[dict[str, Any]]:
+    """Cartesian product over the list-valued entries of `values`."""
+    keys = list(values)
+    axes = [v if isinstance(v, list) else [v] for v in values.values()]
+    for key, axis in zip(keys, axes, strict=True):
+        if not axis:
+            raise UsageError(f"{where}: {key} = [] is an empty grid axis; give at least one value")
+        bad = next((v for v in axis if isinstance(v, list | dict)), None)
+        if bad is not None:
+            raise UsageError(f"{where}: {key} holds {bad!r}; a grid axis is a list of plain "
+                             "values")
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
 
 
@@ -121,14 +161,18 @@ def expand(entry: dict[str, Any], defaults: dict[str, Any], label: str) -> list[
     loader = entry.pop("loader", None)
     if not isinstance(loader, str):
         raise UsageError(f"suite {label}: every [[scenario]] needs loader = \"name\"")
-    options = entry.pop("options", {})
+    where = f"suite {label} scenario {loader!r}"
+    options = toml_table(entry, "options", f"{label} scenario {loader!r}")
+    entry.pop("options", None)
     given_name = entry.pop("name", None)
+    if given_name is not None and not isinstance(given_name, str):
+        raise UsageError(f"{where}: name must be a string, got {given_name!r}")
     _check_fields(entry, f"{label} scenario {loader!r}")
     varied = [k for k, v in entry.items() if isinstance(v, list)]
     base = _without_other_length(defaults, entry)
     out = []
-    for fields_ in grid(entry):
-        for opts in grid(options):
+    for fields_ in grid(entry, where):
+        for opts in grid(options, f"{where} options"):
             name = given_name or scenario_name(loader, opts, {k: fields_[k] for k in varied})
             out.append(Scenario(name=name, loader=loader, options=opts, **{**base, **fields_}))
     return out
