@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tabulate import tabulate
 
 from loaderbench.harness import runner
+from loaderbench.harness.planning import resolve
 from loaderbench.harness.prepare import prepare
 from loaderbench.results import gate, units
 from loaderbench.results.schema import RunResult
@@ -78,11 +79,11 @@ def measure(plan: Plan, out: Path) -> None:
         if time.monotonic() - start > plan.budget_s:
             print(f"budget of {plan.budget_s:g} s spent: stopping before {stem}", file=sys.stderr)
             return
-        chosen = suites.select(suite.scenarios, repeats=plan.repeats, steps=plan.steps,
-                               slowdown=slowdown or None)
+        chosen = resolve(suites.select(suite.scenarios, repeats=plan.repeats,
+                                       steps=plan.steps, slowdown=slowdown or None))
         run = runner.new_run("ci", prepared)
         t = time.monotonic()
-        run = runner.run_all(run, chosen, prepared, path)
+        run = runner.run_all(run, chosen, prepared, out=path, calibrate_first=False)
         run = replace(run, tool={**run.tool, "job_s": time.monotonic() - t,
                                  "load_avg_1min": os.getloadavg()[0]})
         save(run, path)
