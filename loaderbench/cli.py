@@ -50,6 +50,9 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-check", action="store_true", help="skip the value check")
     p.add_argument("--no-calibrate", action="store_true", help="skip the machine calibration")
     p.add_argument("--strict", action="store_true", help="exit 1 if any scenario failed")
+    p.add_argument("--inject-slowdown", dest="slowdown", metavar="PCT",
+                   help="make every batch PCT slower (a busy-wait of PCT of its own time): "
+                        "to check that a gate catches it")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
     p.add_argument("--force", action="store_true",
@@ -140,7 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         devices=tuple(devices.parse_list(args.device)) if args.device else None,
         out=args.out, data=args.data, repeats=args.repeats, steps=args.steps,
         epochs=args.epochs, check_values=not args.no_check, calibrate=not args.no_calibrate,
-        resume=args.resume, nproc_per_node=args.nproc_per_node,
+        resume=args.resume, slowdown=parse_slowdown(args.slowdown),
+        nproc_per_node=args.nproc_per_node,
         roles=role_options(args), force=args.force, yes=args.yes)
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
@@ -151,6 +155,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped; "
           f"results: {out}", file=sys.stderr)
     return 1 if args.strict and counts["failed"] else 0
+
+
+def parse_slowdown(text: str | None) -> float | None:
+    """`15%` or `0.15` -> 0.15; None stays None."""
+    if text is None:
+        return None
+    from loaderbench.results.gate import parse_threshold
+
+    try:
+        return parse_threshold(text)
+    except UsageError:
+        raise UsageError(f"--inject-slowdown must be a percentage like 15%, got {text!r}") \
+            from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -181,20 +198,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_gate(args: argparse.Namespace) -> int:
     from loaderbench.results import gate
-    from loaderbench.results.compare import describe_env
+    from loaderbench.results.fingerprint import differences
     from loaderbench.results.store import load
 
     threshold = gate.parse_threshold(args.threshold)
     baseline, current = load(args.baseline), load(args.current)
-    verdicts = gate.gate(baseline, current, threshold, args.statistic)
-    print(gate.render(verdicts, args.format, threshold, args.statistic))
-    if describe_env(baseline.env) != describe_env(current.env):
-        print(f"note: different machines or versions\n  baseline: {describe_env(baseline.env)}"
-              f"\n  current:  {describe_env(current.env)}", file=sys.stderr)
-    code = gate.exit_code(verdicts)
-    print({0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}[code],
+    differ = differences(baseline.env, current.env)
+    if differ and not args.allow_different:
+        raise UsageError("baseline and current ran on different machines or library versions ("
+                         + "; ".join(differ) + "); rerun the baseline here, or pass "
+                         "--allow-different to compare anyway")
+    verdicts = gate.gate(baseline, current, threshold)
+    undecided = {(v.name, v.device) for v in verdicts if v.verdict in ("noisy", "insufficient")}
+    if args.retry and undecided:
+        from loaderbench.harness.retry import remeasure
+        from loaderbench.results.store import save
+
+        print(f"re-measuring {len(undecided)} undecided scenario(s) once", file=sys.stderr)
+        current = remeasure(current, undecided)
+        save(current, args.current)
+        verdicts = gate.gate(baseline, current, threshold)
+    mark = " (different machines)" if differ else ""
+    print(gate.render(verdicts, args.format, threshold, mark))
+    if differ:
+        print("note: verdicts compare different machines or versions: " + "; ".join(differ),
+              file=sys.stderr)
+    code = gate.exit_code(verdicts, args.noisy)
+    print(GATE_OUTCOME[code] if verdicts else "gate: nothing to compare (no scenarios)",
           file=sys.stderr)
     return code
+
+
+GATE_OUTCOME = {0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}
 
 
 def add_compare_gate(sub: argparse._SubParsersAction) -> None:
@@ -211,8 +246,13 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
     g.add_argument("baseline", type=Path)
     g.add_argument("current", type=Path)
     g.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
-    g.add_argument("--statistic", choices=("mean", "median"), default="mean",
-                   help="step-time statistic compared (mean = throughput)")
+    g.add_argument("--noisy", choices=("pass", "fail"), default="pass",
+                   help="what an undecided (noisy) scenario does to the exit code (default pass)")
+    g.add_argument("--retry", action="store_true",
+                   help="measure noisy and insufficient scenarios once more, add the repeats "
+                        "to CURRENT and judge again")
+    g.add_argument("--allow-different", action="store_true",
+                   help="compare runs from different machines or library versions (marked)")
     g.add_argument("--format", default="github")
 
 

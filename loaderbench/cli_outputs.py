@@ -82,7 +82,6 @@ def add_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     e.add_argument("--gate", type=Path, metavar="BASELINE.json",
                    help="markdown only: add the gate's verdicts against this baseline")
     e.add_argument("--threshold", default="5%", help="gate threshold (default 5%%)")
-    e.add_argument("--statistic", choices=("mean", "median"), default="mean")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -94,7 +93,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from loaderbench.results.summary import markdown
 
         baseline = open_runs([args.gate])[0] if args.gate else None
-        text = markdown(run, baseline, parse_threshold(args.threshold), args.statistic)
+        text = markdown(run, baseline, parse_threshold(args.threshold))
     elif args.gate:
         raise UsageError("--gate goes with --to markdown only; drop it or use --to markdown")
     else:

@@ -16,31 +16,58 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from loaderbench.loaders._support.workers import stop_iterator
 from loaderbench.loaders.base import Batch, Loader
 from loaderbench.results.schema import StepSamples
+from loaderbench.results.units import rate_half_width
 
 Clock = Callable[[], float]
 COLUMNS = ("wait_s", "transfer_s", "compute_s", "rows", "epoch", "repeat", "warmup", "first")
 
 
+CHECK_EVERY = 10  # steps between two looks at an adaptive run's interval
+
+
 @dataclass(frozen=True)
 class LoopPlan:
-    """Warmup steps (recorded, not counted), then `steps` more, or whole `epochs`."""
+    """Warmup steps (recorded, not counted), then `steps` more, or whole `epochs`.
+
+    Adaptive (pyperf calibrates its loops the same way): with `max_time_s`, `steps` is a
+    minimum and the loop goes on until the counted steps' time reaches `min_time_s` and the
+    throughput's interval (windows of steps) is within ±`target_half_width`, or the counted
+    time reaches `max_time_s`.
+    """
 
     warmup: int = 0
     steps: int | None = None
     epochs: int | None = 1
+    min_time_s: float = 0.0
+    max_time_s: float | None = None
+    target_half_width: float = 0.05
 
-    def done(self, step: int, epoch: int) -> bool:
+    def done(self, rec: Recorder, epoch: int) -> bool:
         if self.steps is not None:
-            return step >= self.warmup + self.steps
+            return self.enough(rec)
         return epoch >= (self.epochs or 1)
 
-    @property
-    def step_limit(self) -> int | None:
-        """The total step count that ends the loop in steps mode, else None."""
-        return None if self.steps is None else self.warmup + self.steps
+    def enough(self, rec: Recorder) -> bool:
+        """Steps mode: has the loop measured enough to stop now?"""
+        extra = len(rec) - self.warmup - (self.steps or 0)
+        if self.steps is None or extra < 0:
+            return False
+        if self.max_time_s is None:
+            return True
+        if extra % CHECK_EVERY:
+            return False
+        times = rec.counted_times()
+        counted = float(times.sum())
+        if counted >= self.max_time_s:
+            return True
+        half = rate_half_width(times)
+        return counted >= self.min_time_s and half is not None \
+            and half <= self.target_half_width
 
 
 @dataclass
@@ -70,6 +97,14 @@ class Recorder:
 
     def __len__(self) -> int:
         return len(self.columns["wait_s"])
+
+    def counted_times(self) -> np.ndarray:
+        """Step times of the steps rates count (StepSamples.counted), so far."""
+        c = self.columns
+        step = np.add(np.add(c["wait_s"], c["transfer_s"]), c["compute_s"])
+        keep = ~np.asarray(c["warmup"], dtype=bool) & ~(np.asarray(c["first"], dtype=bool)
+                                                       & (np.asarray(c["epoch"]) == 0))
+        return step[keep]
 
     def samples(self) -> StepSamples:
         return StepSamples(**{k: tuple(v) for k, v in self.columns.items()})
@@ -107,7 +142,7 @@ def run_loop(loader: Loader, plan: LoopPlan, transfer: Callable[[Batch], Batch],
     run_epoch = one_epoch or _one_epoch
     start = clock()
     epoch = 0
-    while not plan.done(len(rec), epoch):
+    while not plan.done(rec, epoch):
         t = clock()
         seconds, complete, bookkeeping = run_epoch(loader, plan, parts, observe, clock, rec,
                                                    epoch)
@@ -133,7 +168,6 @@ def _one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
     """One epoch's steps: its time (steps plus the final empty wait), whether it ran to its
     end, and the bookkeeping time between its steps."""
     transfer, train, sync, add = parts.transfer, parts.train, parts.sync, rec.add
-    limit = plan.step_limit
     start, bookkeeping, seconds = len(rec), 0.0, 0.0
     n = start
     t0 = clock()
@@ -151,7 +185,7 @@ def _one_epoch(loader: Loader, plan: LoopPlan, parts: StepParts,
         seconds += t3 - t0
         n += 1
         observe(on_device)
-        if limit is not None and n >= limit:
+        if plan.steps is not None and plan.enough(rec):
             bookkeeping += clock() - t3
             abandon(batches)
             return 0.0, False, bookkeeping

@@ -115,7 +115,7 @@ def overlapped(streams: Streams) -> EpochRunner:
 def _overlapped_epoch(streams: Streams, loader: Loader, plan: LoopPlan, parts: StepParts,
                       observe: Callable[[Batch], None], clock: Clock, rec: Recorder,
                       epoch: int) -> tuple[float, bool, float]:
-    limit, start = plan.step_limit, len(rec)
+    start = len(rec)
     bookkeeping = seconds = 0.0
     batches = iter(loader.epoch(epoch))
     current = fetch(batches, parts.transfer, streams, clock)
@@ -144,7 +144,7 @@ def _overlapped_epoch(streams: Streams, loader: Loader, plan: LoopPlan, parts: S
             observe(current.batch)
         bookkeeping += checked
         carried, current = (0.0, 0.0), following
-        if limit is not None and len(rec) >= limit:
+        if plan.steps is not None and plan.enough(rec):
             bookkeeping += clock() - t3
             abandon(batches)
             return 0.0, False, bookkeeping

@@ -40,6 +40,7 @@ class RunRequest:
     check_values: bool = True
     calibrate: bool = True
     resume: bool = False
+    slowdown: float | None = None
     nproc_per_node: int | None = None
     #: Role options from the command line (label, id, numeric, ...), over the suite's [data].
     roles: tuple[tuple[str, Any], ...] = ()
@@ -59,6 +60,7 @@ def plan(request: RunRequest) -> tuple[suites.Suite, tuple[Scenario, ...]]:
     suite = suites.load(request.suite)
     overrides = {"repeats": request.repeats, "steps": request.steps, "epochs": request.epochs,
                  "check_values": None if request.check_values else False,
+                 "slowdown": request.slowdown,
                  "nproc_per_node": request.nproc_per_node}
     chosen = suites.select(suite.scenarios, request.loaders, request.devices, **overrides)
     return suite, resolve(chosen)

@@ -22,6 +22,7 @@ from loaderbench.errors import UsageError
 from loaderbench.harness import devices
 from loaderbench.harness import transfer as transfer_mod
 from loaderbench.harness.checks import Checker
+from loaderbench.harness.inject import slowed
 from loaderbench.harness.loop import Clock, LoopOutcome, LoopPlan, run_loop
 from loaderbench.harness.overlap import Streams, overlap_record, overlapped
 from loaderbench.harness.protocol import Job, base_result, child_main
@@ -73,7 +74,8 @@ def build_loader(job: Job, ranks: Any = None) -> tuple[Loader, Checker]:
     cls = get_loader(s.loader)
     options = build_options(cls.Options, s.options, s.loader)
     rank, world = (ranks.rank, ranks.world_size) if ranks else (0, 1)
-    loader = cls(LoaderContext(source, pre, s.device, s.seed, rank, world), options)
+    loader = slowed(cls(LoaderContext(source, pre, s.device, s.seed, rank, world),
+                        options), s.slowdown)
     if ranks is None or world == 1:
         return loader, Checker(source, pre, covers_dataset=cls.covers_dataset,
                                allowed_missing=loader.allowed_missing(),
@@ -186,8 +188,10 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
         poll()
 
     streams = Streams.for_device(s.device) if s.loop == "overlapped" else None
+    plan = LoopPlan(s.warmup, s.steps, s.epochs, s.min_time_s, s.max_time_s,
+                    s.target_half_width)
     monitor.start()
-    outcome = run_loop(loader, LoopPlan(s.warmup, s.steps, s.epochs), transfer=timed.transfer,
+    outcome = run_loop(loader, plan, transfer=timed.transfer,
                        train=timed.train, sync=devices.synchronizer(s.device), observe=observe,
                        end_epoch=checker.end_epoch, clock=clock, repeat=job.repeat,
                        one_epoch=overlapped(streams) if streams else None)

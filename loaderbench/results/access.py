@@ -174,11 +174,11 @@ def table_text(run: RunView, fmt_name: str = "github") -> str:
     return render(run.record, fmt_name)
 
 
-def gate_outcome(baseline: RunView, current: RunView, threshold: float,
-                 statistic: str = "mean") -> tuple[str, int, list[tuple[str, str]]]:
+def gate_outcome(baseline: RunView, current: RunView,
+                 threshold: float) -> tuple[str, int, list[tuple[str, str]]]:
     """The gate's table, its exit code, and each scenario's (`name [device]`, verdict)."""
     from loaderbench.results import gate
 
-    verdicts = gate.gate(baseline.record, current.record, threshold, statistic)
+    verdicts = gate.gate(baseline.record, current.record, threshold)
     rows = [(f"{v.name} [{v.device}]", v.verdict) for v in verdicts]
-    return gate.render(verdicts, "github", threshold, statistic), gate.exit_code(verdicts), rows
+    return gate.render(verdicts, "github", threshold), gate.exit_code(verdicts), rows

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from loaderbench.results.ceilings import above_pinned
 from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
 from loaderbench.results.columns import headers as headers_of
 from loaderbench.results.formats import table
@@ -52,7 +53,9 @@ def scan_cell(c: Cell) -> str:
 def pinned_cell(c: Cell) -> str:
     if c.result.device != "cuda":
         return "-"
-    return percent(c.result.metrics.h2d_gbps, pinned_ceiling(c.run, c.result))
+    pinned = pinned_ceiling(c.run, c.result)
+    mark = " !" if above_pinned(c.result.metrics, pinned) else ""
+    return percent(c.result.metrics.h2d_gbps, pinned) + mark
 
 
 def transfer_cell(c: Cell) -> str:
@@ -84,10 +87,11 @@ def render_details(run: RunResult, fmt_name: str = "github") -> str:
 
 def notes(run: RunResult) -> list[str]:
     out = ["steps/s: throughput without warmup and without epoch 0's first step (later "
-           "epochs' restarts count); 95% CI by bootstrap over steps (and over repeats when "
-           "there are several)",
+           "epochs' restarts count); 95% CI by bootstrap over windows of consecutive steps "
+           "(and over repeats when there are several)",
            "first batch: epoch 0's wait for its first batch (worker start-up); setup: the "
            "loader's one-off setup; epoch: a whole epoch as the training loop sees it"]
+    out += [measured(s) for s in run.scenarios if s.metrics.counted_steps]
     out += calibration_notes(run.calibration)
     out += timing_notes(run.scenarios)
     for s in run.scenarios:
@@ -96,6 +100,16 @@ def notes(run: RunResult) -> list[str]:
             out.append(f"{s.name} [{s.device}]: checks between steps took {share:.0%} of the "
                        "loop's wall time (outside the timed steps; workers ran on meanwhile)")
     return out
+
+
+def measured(s: ScenarioResult) -> str:
+    """What the scenario's rates were measured over."""
+    m = s.metrics
+    partial = " + a partial one" if (s.scenario or {}).get("epochs") is None else ""
+    reads = f"; {m.reads_counted} slow (chunk-reading) steps counted" if m.reads_seen else ""
+    seconds = f", {fmt(m.counted_s)} s" if m.counted_s is not None else ""
+    return (f"{s.name} [{s.device}]: measured {m.counted_steps} steps{seconds}; "
+            f"{m.epochs_complete} full epochs{partial}{reads}")
 
 
 def size(nbytes: float) -> str:

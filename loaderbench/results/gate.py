@@ -1,20 +1,21 @@
 """The regression gate: baseline vs current, per scenario, decided from the raw step times.
 
-For each scenario present in both files, the ratio current/baseline of a step-time statistic
-(mean by default: the inverse of throughput; median on request) gets a bootstrap confidence
-interval: steps are resampled with replacement within each repeat, and repeats themselves are
-resampled when a side has several (fresh processes differ more than steps do). Then, with a
-threshold t (default 5%):
+Each side's counted steps are cut into windows of consecutive steps (units.py says why:
+chunked loaders' step times are bimodal), and the ratio current/baseline of the mean step
+time (the inverse of throughput) gets a block-bootstrap interval: windows resampled within
+each repeat, repeats resampled as units when a side has several. With a threshold t:
 
-    slower   the whole interval lies above 1 + t         -> exit 1
-    faster   the whole interval lies below 1 - t
-    same     the interval lies inside [1 - t, 1 + t]
-    noisy    the interval straddles a bound: too little data to say; rerun with more steps
+    slower        the change is above t and the interval lies above 1     -> exit 1
+    faster        the change is below -t and the interval lies below 1
+    same          the interval lies inside [1 - t, 1 + t]
+    noisy         none of these: the note says how much more data would decide it;
+                  `--noisy fail` counts it as a regression, `--noisy pass` (default) not
+    insufficient  fewer than MIN_STEPS counted steps or MIN_UNITS windows on a side: never
+                  `slower`; it cannot be compared (exit 2)
 
-A scenario that failed in the current run counts as a regression; one missing from either
-file, or skipped, or whose resolved options differ (`different`, naming the option),
-cannot be compared (exit 2), unless nothing regressed in which case the
-gate still says which ones it could not judge.
+A scenario that failed in the current run is a regression; one missing from either file,
+skipped, or whose resolved options differ (`different`, naming the option) cannot be
+compared (exit 2), and neither can two files with no scenario in common.
 """
 
 from __future__ import annotations
@@ -25,23 +26,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from loaderbench.errors import UsageError
+from loaderbench.results import units
 from loaderbench.results.columns import fmt as num
 from loaderbench.results.formats import table
 from loaderbench.results.options import option_differences
 from loaderbench.results.schema import RunResult, ScenarioResult, StepSamples
 
-RESAMPLES = 2000
 EXIT_PASS, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
+NOISY_POLICIES = ("pass", "fail")
 
 
 @dataclass(frozen=True)
 class Verdict:
     name: str
     device: str
-    verdict: str  # faster | slower | same | noisy | failed | missing | skipped | different
+    verdict: str  # faster | slower | same | noisy | insufficient | failed | missing | skipped
+    #               | different
     baseline_steps_per_s: float | None = None
     current_steps_per_s: float | None = None
-    ratio: float | None = None  # current / baseline step time (> 1: slower)
+    ratio: float | None = None  # current / baseline mean step time (> 1: slower)
     low: float | None = None
     high: float | None = None
     note: str = ""
@@ -69,44 +72,33 @@ def groups(steps: StepSamples) -> list[np.ndarray]:
     return [times[idx][repeats[idx] == r] for r in np.unique(repeats[idx])] if len(idx) else []
 
 
-def resample(parts: list[np.ndarray], rng: np.random.Generator, stat) -> np.ndarray:
-    """RESAMPLES bootstrap values of `stat` over pooled steps (repeats resampled if > 1)."""
-    out = np.empty(RESAMPLES)
-    for b in range(RESAMPLES):
-        chosen = [parts[i] for i in rng.integers(0, len(parts), len(parts))] \
-            if len(parts) > 1 else parts
-        pooled = np.concatenate([p[rng.integers(0, len(p), len(p))] for p in chosen])
-        out[b] = stat(pooled)
-    return out
+def advice(point: float, low: float, high: float, threshold: float, repeats: int) -> str:
+    """What would decide a noisy verdict."""
+    factor = units.more_data_factor(point, low, high, threshold)
+    what = "repeats (fresh processes)" if repeats > 1 else "counted steps"
+    if factor is None:
+        return "the change sits on the threshold: no amount of data decides it"
+    return f"about {factor:.1f}x as many {what} would decide it"
 
 
-def ratio_interval(base: StepSamples, cur: StepSamples, statistic: str = "mean",
-                   level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
-    """Point estimate and bootstrap interval of stat(current) / stat(baseline) step time."""
-    stat = np.mean if statistic == "mean" else np.median
-    b, c = groups(base), groups(cur)
-    if not b or not c:
-        raise ValueError("no counted steps")
-    rng = np.random.default_rng(seed)
-    ratios = resample(c, rng, stat) / resample(b, rng, stat)
-    point = stat(np.concatenate(c)) / stat(np.concatenate(b))
-    tail = (1 - level) / 2 * 100
-    return float(point), float(np.percentile(ratios, tail)), float(np.percentile(ratios,
-                                                                                 100 - tail))
+def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float) -> Verdict:
+    """The verdict of two ok scenarios from their raw steps."""
+    b, c = units.units(groups(base.steps)), units.units(groups(cur.steps))
+    rates = base.metrics.get("steps_per_s"), cur.metrics.get("steps_per_s")
+    for side, parts in (("baseline", b), ("current", c)):
+        why = units.shortfall(parts)
+        if why:
+            return Verdict(base.name, base.device, "insufficient", *rates,
+                           note=f"{side}: {why}")
+    point, low, high = units.ratio_interval(b, c)
+    verdict = units.classify(point, low, high, threshold)
+    note = advice(point, low, high, threshold, min(len(b), len(c))) if verdict == "noisy" \
+        else ""
+    return Verdict(base.name, base.device, verdict, *rates, point, low, high, note)
 
 
-def classify(low: float, high: float, threshold: float) -> str:
-    if low > 1 + threshold:
-        return "slower"
-    if high < 1 - threshold:
-        return "faster"
-    if low >= 1 - threshold and high <= 1 + threshold:
-        return "same"
-    return "noisy"
-
-
-def judge(base: ScenarioResult | None, cur: ScenarioResult | None, threshold: float,
-          statistic: str) -> Verdict:
+def judge(base: ScenarioResult | None, cur: ScenarioResult | None,
+          threshold: float) -> Verdict:
     ref = cur or base
     assert ref is not None
     name, device = ref.name, ref.device
@@ -122,30 +114,23 @@ def judge(base: ScenarioResult | None, cur: ScenarioResult | None, threshold: fl
         return Verdict(name, device, "skipped", note=f"baseline {base.status}: {base.reason}")
     if cur.status == "skipped":
         return Verdict(name, device, "skipped", note=cur.reason)
-    try:
-        point, low, high = ratio_interval(base.steps, cur.steps, statistic)
-    except ValueError as err:
-        return Verdict(name, device, "missing", note=str(err))
-    return Verdict(name, device, classify(low, high, threshold),
-                   base.metrics.steps_per_s, cur.metrics.steps_per_s,
-                   point, low, high)
+    return compared(base, cur, threshold)
 
 
-def gate(baseline: RunResult, current: RunResult, threshold: float = 0.05,
-         statistic: str = "mean") -> list[Verdict]:
+def gate(baseline: RunResult, current: RunResult, threshold: float = 0.05) -> list[Verdict]:
     """One verdict per scenario in either file, in the current run's order."""
     key = lambda s: (s.name, s.device)  # noqa: E731
     base = {key(s): s for s in baseline.scenarios}
     cur = {key(s): s for s in current.scenarios}
     order = [key(s) for s in current.scenarios] + [k for k in base if k not in cur]
-    return [judge(base.get(k), cur.get(k), threshold, statistic) for k in order]
+    return [judge(base.get(k), cur.get(k), threshold) for k in order]
 
 
-def exit_code(verdicts: Sequence[Verdict]) -> int:
+def exit_code(verdicts: Sequence[Verdict], noisy: str = "pass") -> int:
     kinds = {v.verdict for v in verdicts}
-    if kinds & {"slower", "failed"}:
+    if kinds & {"slower", "failed"} or (noisy == "fail" and "noisy" in kinds):
         return EXIT_REGRESSION
-    if kinds & {"missing", "skipped", "different"}:
+    if not verdicts or kinds & {"missing", "skipped", "insufficient", "different"}:
         return EXIT_CANNOT_COMPARE
     return EXIT_PASS
 
@@ -155,13 +140,15 @@ def _pct(x: float | None) -> str:
 
 
 def render(verdicts: Sequence[Verdict], fmt: str = "github", threshold: float = 0.05,
-           statistic: str = "mean") -> str:
-    """The gate's table: step-time change (positive = slower) with its interval and verdict."""
+           mark: str = "") -> str:
+    """The gate's table: step-time change (positive = slower) with its interval and verdict.
+    `mark` is appended to every verdict (runs from different machines)."""
     rows = [[v.name, v.device, num(v.baseline_steps_per_s), num(v.current_steps_per_s),
              _pct(v.ratio), f"{_pct(v.low)} .. {_pct(v.high)}" if v.low is not None else "-",
-             v.verdict.upper() if v.verdict in ("slower", "failed") else v.verdict, v.note]
-            for v in verdicts]
+             (v.verdict.upper() if v.verdict in ("slower", "failed") else v.verdict) + mark,
+             v.note] for v in verdicts]
     headers = ("scenario", "device", "baseline steps/s", "current steps/s", "step time",
                "95% interval", "verdict", "note")
-    return table(fmt, headers, rows, notes=[f"threshold ±{threshold:.0%}; step time = "
-                                            f"{statistic} over counted steps; positive = slower"])
+    return table(fmt, headers, rows, notes=[
+        f"threshold ±{threshold:.0%}; step time = mean over counted steps (windows of "
+        "consecutive steps resampled); positive = slower"])

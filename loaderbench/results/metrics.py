@@ -12,6 +12,9 @@ Rule history:
   1  (never tagged) schema-1 files: their stored metrics are ignored and derived again
   2  steps/s and friends exclude warmup and epoch 0's first step; later epochs' first steps
      count; no h2d_gbps when the loader copies inside next()
+  3  steps/s interval over windows of consecutive steps (units.py); `unstable` judged on
+     that interval, not on step-time IQR; counted_s, inferred chunk reads, whole-epoch
+     samples/s and the headline rate added
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from loaderbench.results import stats
 from loaderbench.results.records import Timing, Transfer
 from loaderbench.results.samples import StepSamples
 
-COUNTING_RULE = 2
+COUNTING_RULE = 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,12 @@ class Metrics:
     epoch_s: float | None = None
     epochs_complete: int = 0
     bookkeeping_fraction: float | None = None  # checks' share of the loop's wall time
+    counted_s: float | None = None            # the counted steps' summed time
+    reads_counted: int | None = None          # slow (chunk-reading) steps among the counted
+    reads_seen: int | None = None             # ... and among all steps
+    epoch_samples_per_s: float | None = None  # complete epochs' rows / their time
+    headline_samples_per_s: float | None = None  # the lower of steady and whole-epoch
+    headline: str | None = None               # which: "steady" or "whole-epoch"
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -77,6 +86,10 @@ def derive(steps: StepSamples, timing: Timing, transfer: Transfer | None, row_by
     """All of a scenario's metrics from its raw steps and timing record."""
     values: dict[str, Any] = stats.step_metrics(steps, row_bytes, device)
     values.update(stats.timing_metrics(timing))
+    values.update(stats.slow_steps(steps))
+    if values.get("counted_steps"):
+        values["epoch_samples_per_s"] = stats.epoch_rate(steps, timing)
+        values.update(stats.headline(values))
     if transfer is not None and not transfer.by_harness:
         values.pop("h2d_gbps", None)  # the harness moved nothing: the copy is in the data wait
     return Metrics(**values)

@@ -7,8 +7,12 @@ first steps count, since a loader's per-epoch restart recurs in every epoch of t
 
 steps/s is throughput (counted steps over their summed time), as a training loop sees it;
 step-time percentiles and the IQR describe the spread. Its confidence interval is a
-percentile bootstrap; with several repeats (fresh processes) it resamples repeats first and
-steps within each, so the difference between processes widens the interval as it should.
+percentile bootstrap over windows of consecutive steps (units.py: chunked loaders' step times
+are bimodal, and a window holds its chunk reads in their real proportion); with several
+repeats (fresh processes) it resamples repeats first, so the difference between processes
+widens the interval as it should. Stability is judged on that throughput: a scenario is
+unstable (`~`) when the interval is wider than UNSTABLE_RATE_HALF_WIDTH of the rate or its
+repeats disagree, never because its step times are bimodal.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from loaderbench.results import units
 from loaderbench.results.records import Timing
 from loaderbench.results.samples import StepSamples
 
-UNSTABLE_IQR_OVER_MEDIAN = 0.10
+UNSTABLE_RATE_HALF_WIDTH = 0.10
 UNSTABLE_REPEAT_SPREAD = 0.10
 BOOTSTRAP_RESAMPLES = 1000
 _BOOTSTRAP_CELLS = 2_000_000  # resampled values held at once: bounds the memory
@@ -73,6 +78,17 @@ def bootstrap_ci(times: Sequence[float], level: float = 0.95, seed: int = 0,
     return float(np.percentile(rates, tail)), float(np.percentile(rates, 100.0 - tail))
 
 
+def rate_interval(step: np.ndarray, groups: np.ndarray, level: float = 0.95,
+                  seed: int = 0) -> tuple[float, float] | tuple[None, None]:
+    """Bootstrap interval of steps/s over windows of consecutive steps (and repeats)."""
+    parts = units.units([step[groups == g] for g in np.unique(groups)])
+    if sum(len(p) for p in parts) < 2:
+        return None, None
+    means = units.boot_mean_step(parts, np.random.default_rng(seed))
+    tail = (1.0 - level) / 2.0 * 100.0
+    return (float(np.percentile(1 / means, tail)), float(np.percentile(1 / means, 100 - tail)))
+
+
 def _ms(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) * 1e3
 
@@ -88,11 +104,12 @@ def step_metrics(steps: StepSamples, row_bytes: int = 0,
            for k in ("wait_s", "transfer_s", "compute_s", "rows")}
     step = col["wait_s"] + col["transfer_s"] + col["compute_s"]
     groups = np.asarray(steps.repeat)[idx]
-    low, high = bootstrap_ci(step, groups=groups) if len(step) > 1 else (None, None)
-    samples_per_s = throughput(step, col["rows"])
+    low, high = rate_interval(step, groups)
     total = float(step.sum())
+    samples_per_s = throughput(step, col["rows"])
     out.update({
-        "steps_per_s": throughput(step), "steps_per_s_ci_low": low, "steps_per_s_ci_high": high,
+        "counted_s": total, "steps_per_s": throughput(step),
+        "steps_per_s_ci_low": low, "steps_per_s_ci_high": high,
         "samples_per_s": samples_per_s, "mb_per_s": samples_per_s * row_bytes / 1e6,
         "step_ms_p50": _ms(step, 50), "step_ms_p90": _ms(step, 90), "step_ms_p99": _ms(step, 99),
         "step_ms_iqr": (percentile(step, 75) - percentile(step, 25)) * 1e3,
@@ -129,8 +146,10 @@ def _device_times(steps: StepSamples, idx: list[int]) -> dict[str, float]:
 
 def _instability(m: Mapping[str, Any]) -> dict[str, Any]:
     reasons = []
-    if m["step_ms_iqr"] > UNSTABLE_IQR_OVER_MEDIAN * m["step_ms_p50"]:
-        reasons.append(f"step-time IQR {m['step_ms_iqr'] / m['step_ms_p50']:.0%} of the median")
+    low, high, rate = m.get("steps_per_s_ci_low"), m.get("steps_per_s_ci_high"), m["steps_per_s"]
+    if low is not None and (high - low) / 2 > UNSTABLE_RATE_HALF_WIDTH * rate:
+        reasons.append(f"steps/s 95% interval ±{(high - low) / 2 / rate:.0%} "
+                       "(over windows of steps)")
     if m.get("repeat_spread", 0.0) > UNSTABLE_REPEAT_SPREAD:
         reasons.append(f"repeats differ by {m['repeat_spread']:.0%}")
     return {"unstable": bool(reasons), "unstable_reason": "; ".join(reasons) or None}
@@ -162,6 +181,47 @@ def repeat_rates(steps: StepSamples, median: bool = False) -> dict[int, float]:
         return {r: 1.0 / float(np.median(v)) for r, v in sorted(by_repeat.items())
                 if np.median(v) > 0}
     return {r: len(v) / sum(v) for r, v in sorted(by_repeat.items()) if sum(v) > 0}
+
+
+SLOW_STEP_OVER_MEDIAN = 10.0
+
+
+def slow_steps(steps: StepSamples) -> dict[str, int]:
+    """Steps over SLOW_STEP_OVER_MEDIAN x the median counted step: a chunked loader's reads,
+    inferred from the step times. `reads_counted` among the counted steps, `reads_seen`
+    among all (warmup and epoch 0's first step included)."""
+    idx = steps.counted()
+    if not idx:
+        return {}
+    step = np.asarray(steps.step_s(), dtype=np.float64)
+    slow = step > SLOW_STEP_OVER_MEDIAN * float(np.median(step[idx]))
+    return {"reads_counted": int(slow[idx].sum()), "reads_seen": int(slow.sum())}
+
+
+def epoch_rate(steps: StepSamples, timing: Timing) -> float | None:
+    """Whole-epoch samples/s: the rows of complete epochs over their wall time, start-up
+    (epoch 0's first step) included. Complete: every epoch but each repeat's last, or all of
+    them when the run asked for whole epochs (timing's epoch_s has one time per complete one)."""
+    epochs = list(timing.epoch_s)
+    keys = sorted(set(zip(steps.repeat, steps.epoch, strict=True)))
+    last = {r: e for r, e in keys}
+    complete = keys if len(epochs) == len(keys) else [k for k in keys if k[1] != last[k[0]]]
+    if not epochs or len(complete) != len(epochs) or sum(epochs) <= 0:
+        return None
+    chosen = set(complete)
+    rows = sum(n for n, r, e in zip(steps.rows, steps.repeat, steps.epoch, strict=True)
+               if (r, e) in chosen)
+    return rows / sum(epochs)
+
+
+def headline(m: Mapping[str, Any]) -> dict[str, Any]:
+    """The samples/s a table leads with: the steady rate, or the whole-epoch rate when one
+    was measured and is lower (a loader that does its epoch's reading in the uncounted first
+    step cannot look faster than its epochs are)."""
+    steady, epoch = m.get("samples_per_s"), m.get("epoch_samples_per_s")
+    if epoch is not None and steady is not None and epoch < steady:
+        return {"headline_samples_per_s": epoch, "headline": "whole-epoch"}
+    return {"headline_samples_per_s": steady, "headline": "steady"}
 
 
 def timing_metrics(timing: Timing) -> dict[str, float | int | None]:

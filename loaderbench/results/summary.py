@@ -16,15 +16,14 @@ def _fenced_notes(text: str) -> str:
     return "\n".join(table + (["", *notes] if notes else []))
 
 
-def markdown(run: RunView, baseline: RunView | None = None, threshold: float = 0.05,
-             statistic: str = "mean") -> str:
+def markdown(run: RunView, baseline: RunView | None = None, threshold: float = 0.05) -> str:
     counts = {k: sum(e.status == k for e in run.entries) for k in ("ok", "failed", "skipped")}
     head = [f"## loaderbench: {run.label}", "",
             f"suite `{run.suite}`, {counts['ok']} ok, {counts['failed']} failed, "
             f"{counts['skipped']} skipped; created {run.created}", ""]
     gate_part: list[str] = []
     if baseline is not None:
-        table, code, _ = gate_outcome(baseline, run, threshold, statistic)
+        table, code, _ = gate_outcome(baseline, run, threshold)
         head[1:1] = ["", f"**{OUTCOME[code]}** against `{baseline.label}`"]
         gate_part = ["", f"### Gate against `{baseline.label}`", "", _fenced_notes(table)]
     body = ["### Throughput", "", _fenced_notes(table_text(run, "github"))]

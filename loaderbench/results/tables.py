@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from loaderbench.errors import UsageError
+from loaderbench.results.ceilings import scenario_marks
 from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
 from loaderbench.results.columns import headers as headers_of
 from loaderbench.results.formats import table
@@ -46,8 +47,20 @@ def steps_cell(c: Cell) -> str:
     return fmt(m.steps_per_s) + (" ~" if m.unstable else "")
 
 
+def samples_rate(result: ScenarioResult) -> float | None:
+    """The headline samples/s (stats.headline): the lower of steady and whole-epoch."""
+    m = result.metrics
+    return m.headline_samples_per_s if m.headline_samples_per_s is not None \
+        else m.samples_per_s
+
+
+def samples_cell(c: Cell) -> str:
+    marked = c.result.ok and scenario_marks(c.run, c.result)
+    return fmt(samples_rate(c.result)) + (" !" if marked else "")
+
+
 def speedup_cell(c: Cell) -> str:
-    rate = c.result.metrics.samples_per_s
+    rate = samples_rate(c.result)
     return f"{fmt(rate / c.base)}x" if rate and c.base else "-"
 
 
@@ -57,7 +70,7 @@ def status_checks_cell(c: Cell) -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    SCENARIO, DEVICE, Column("steps/s", steps_cell), FIGURES["samples_per_s"],
+    SCENARIO, DEVICE, Column("steps/s", steps_cell), Column("samples/s", samples_cell),
     FIGURES["step_ms_p50"], FIGURES["step_ms_p90"], FIGURES["data_wait_fraction"],
     Column("speedup", speedup_cell), Column("checks", status_checks_cell, "left"),
 )
@@ -67,7 +80,7 @@ def baselines(run: RunResult, loader: str | None) -> dict[str, float]:
     """Per device, the samples/s that speedups are relative to."""
     out: dict[str, float] = {}
     for s in run.scenarios:
-        rate = s.metrics.samples_per_s if s.ok else None
+        rate = samples_rate(s) if s.ok else None
         if rate is None or (loader and s.loader != loader):
             continue
         out[s.device] = min(out.get(s.device, rate), rate)
@@ -90,7 +103,7 @@ def render(run: RunResult, fmt_name: str = "github", baseline: str | None = None
         raise UsageError(f"--baseline {baseline!r} names no loader that ran ok in this run")
     rows = [row(Cell(run, s, base.get(s.device))) for s in run.scenarios]
     return table(fmt_name, headers_of(COLUMNS), rows, aligns(COLUMNS),
-                 footnotes(run.scenarios, baseline) + data_note(run.dataset))
+                 footnotes(run, baseline) + data_note(run.dataset))
 
 
 def data_note(dataset: dict) -> list[str]:
@@ -105,9 +118,15 @@ def data_note(dataset: dict) -> list[str]:
             f"({what}); rows identified by {dataset.get('row_id')}{drop}"]
 
 
-def footnotes(scenarios: Sequence[ScenarioResult], baseline: str | None) -> list[str]:
+def footnotes(run: RunResult, baseline: str | None) -> list[str]:
+    scenarios = run.scenarios
     notes = [f"speedup: samples/s relative to the slowest "
              f"{'`' + baseline + '` scenario' if baseline else 'scenario'} on the same device"]
+    if any(s.metrics.headline == "whole-epoch" for s in scenarios):
+        notes.append("samples/s: the lower of the steady rate (counted steps) and the "
+                     "whole-epoch rate (complete epochs, start-up included)")
+    notes += [f"! {s.name} [{s.device}]: {reason}" for s in scenarios if s.ok
+              for reason in scenario_marks(run, s)]
     notes += [f"~ {s.name} [{s.device}] unstable: {s.metrics.unstable_reason or 'spread'}"
               "; rerun with more steps or repeats" for s in scenarios if s.metrics.unstable]
     notes += [f"{s.name} [{s.device}]: {s.status} - {s.reason}" for s in scenarios

@@ -78,6 +78,13 @@ class Scenario:
     check_values: bool = True
     timeout_s: float = 900.0
     seed: int = 0
+    slowdown: float = 0.0  # injected: each batch costs this fraction more (harness/inject.py)
+    # Adaptive length: with max_time_s, `steps` is a minimum; the loop runs on until the
+    # counted time reaches min_time_s and the steps/s interval is within ±target_half_width,
+    # or the counted time reaches max_time_s (harness/loop.py).
+    min_time_s: float = 0.0
+    max_time_s: float | None = None
+    target_half_width: float = 0.05
     #: Ranks on this node (torchrun's --nproc-per-node); 1 runs one ordinary process.
     nproc_per_node: int = 1
 
@@ -89,6 +96,20 @@ class Scenario:
                                  f"{value!r}; fix it in the suite")
         if (self.steps is None) == (self.epochs is None):
             raise UsageError(f"scenario {self.name!r}: give exactly one of steps or epochs")
+        if not isinstance(self.slowdown, int | float) or self.slowdown < 0:
+            raise UsageError(f"scenario {self.name!r}: slowdown must be a fraction >= 0 "
+                             "(0.15 for 15% slower)")
+        self._check_adaptive()
+
+    def _check_adaptive(self) -> None:
+        if self.max_time_s is None:
+            return
+        if self.steps is None:
+            raise UsageError(f"scenario {self.name!r}: max_time_s needs steps (the minimum), "
+                             "not epochs")
+        if not 0 <= self.min_time_s <= self.max_time_s or not 0 < self.target_half_width < 1:
+            raise UsageError(f"scenario {self.name!r}: need 0 <= min_time_s <= max_time_s and "
+                             "0 < target_half_width < 1 (0.05 for ±5%)")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

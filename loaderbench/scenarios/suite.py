@@ -229,5 +229,7 @@ def select(scenarios: Sequence[Scenario], loaders: Sequence[str] | None = None,
         changes["epochs"] = None
     elif "epochs" in changes:
         changes["steps"] = None
+    if "steps" in changes or "epochs" in changes:
+        changes["max_time_s"] = None  # an explicit length replaces an adaptive one
     return unique_names([replace(s, **changes) for s in chosen]) if changes or devices \
         else tuple(chosen)

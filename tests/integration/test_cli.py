@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from loaderbench.cli import main
+from loaderbench.results.metrics import COUNTING_RULE
 
 SUITE = """
 [suite]
@@ -65,7 +66,7 @@ def test_run_prints_the_table_and_writes_the_result(finished_run):
         assert {"steps_per_s", "samples_per_s", "step_ms_p50", "step_ms_p90",
                 "data_wait_fraction"} <= set(s["metrics"])
         assert set(s["steps"]) >= {"wait_s", "transfer_s", "compute_s"}
-        assert s["metrics"]["counting_rule"] == 2
+        assert s["metrics"]["counting_rule"] == COUNTING_RULE
         assert all(e["duplicates"] == 0 for e in s["checks"]["epochs"])
         assert s["checks"]["values"] == "ok" and s["checks"]["value_rows"] > 0
 

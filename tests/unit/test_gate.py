@@ -28,9 +28,9 @@ def ok(name: str, s: StepSamples) -> ScenarioResult:
 
 
 @pytest.mark.parametrize(("current_ms", "verdict"), [
-    (2.0, "same"), (2.4, "slower"), (1.6, "faster"), (2.1, "noisy")])
+    (2.0, "same"), (2.4, "slower"), (1.6, "faster"), (2.05, "noisy")])
 def test_verdicts_follow_the_interval(current_ms, verdict):
-    jitter = 0.5 if current_ms == 2.1 else 0.02
+    jitter = 0.5 if current_ms == 2.05 else 0.02
     base = run(ok("s", steps(2.0, seed=1, jitter=jitter)))
     cur = run(ok("s", steps(current_ms, seed=2, jitter=jitter)))
     (v,) = gate.gate(base, cur, threshold=0.05)
@@ -44,6 +44,41 @@ def test_repeats_are_resampled_as_units():
     cur = run(ok("s", steps(2.0, repeats=3, seed=4)))
     (v,) = gate.gate(base, cur)
     assert v.verdict == "same"
+
+
+def test_one_step_a_side_is_insufficient_never_slower():
+    base = run(ok("s", steps(2.0, n=1)))
+    cur = run(ok("s", steps(20.0, n=1, seed=1)))
+    (v,) = gate.gate(base, cur)
+    assert v.verdict == "insufficient" and "1 counted steps" in v.note
+    assert gate.exit_code([v]) == 2
+
+
+def test_nothing_to_compare_cannot_pass():
+    assert gate.gate(run(), run()) == []
+    assert gate.exit_code([]) == 2
+
+
+def test_noisy_says_what_would_decide_it_and_the_policy_sets_the_exit():
+    base = run(ok("s", steps(2.0, seed=1, jitter=0.5)))
+    cur = run(ok("s", steps(2.05, seed=2, jitter=0.5)))
+    (v,) = gate.gate(base, cur, threshold=0.05)
+    assert v.verdict == "noisy" and "as many counted steps would decide it" in v.note
+    assert gate.exit_code([v], noisy="pass") == 0
+    assert gate.exit_code([v], noisy="fail") == 1
+
+
+def test_the_same_samples_give_the_same_interval():
+    base, cur = run(ok("s", steps(2.0, seed=1))), run(ok("s", steps(2.2, seed=2)))
+    assert gate.gate(base, cur) == gate.gate(base, cur)
+
+
+def test_different_options_cannot_be_compared():
+    a = ok("s", steps(2.0)).with_(options={"batch_size": 64})
+    b = ok("s", steps(2.0, seed=1)).with_(options={"batch_size": 128})
+    (v,) = gate.gate(run(a), run(b))
+    assert v.verdict == "different" and "batch_size" in v.note
+    assert gate.exit_code([v]) == 2
 
 
 def test_failed_current_is_a_regression_missing_cannot_compare():

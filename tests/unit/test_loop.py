@@ -102,3 +102,45 @@ def test_each_clock_read_after_work_follows_a_sync():
              lambda b: events.append("observe"), lambda e, c: None, clock)
     step = events[events.index("sync"):]
     assert step[:8] == ["sync", "clock", "transfer", "sync", "clock", "train", "sync", "clock"]
+
+
+class NoisyLoader(FakeLoader):
+    """Each next() costs wait * (1 + spread) on odd steps and wait * (1 - spread) on even ones,
+    and `spread` shrinks by half every `halve_every` batches: a noisy start that settles."""
+
+    def __init__(self, clock, spread=0.9, halve_every=None, **kw):
+        super().__init__(clock, per_epoch=10_000, startup=0.0, **kw)
+        self.spread, self.halve_every, self.count = spread, halve_every, 0
+
+    def epoch(self, index):
+        for batch in super().epoch(index):
+            self.count += 1
+            if self.halve_every and self.count % self.halve_every == 0:
+                self.spread /= 2
+            sign = 1 if (self.count // 7) % 2 else -1  # runs of 7: windows differ
+            self.clock.advance(self.wait * self.spread * sign)
+            yield batch
+
+
+def test_adaptive_run_stops_once_the_interval_is_narrow():
+    clock = FakeClock()
+    loader = NoisyLoader(clock, spread=0.9, halve_every=40)
+    plan = LoopPlan(warmup=0, steps=20, epochs=None, max_time_s=100.0, target_half_width=0.05)
+    outcome, *_ = run(plan, clock, loader)
+    n = len(outcome.steps)
+    assert 20 < n < 10_000 and (n - 20) % 10 == 0
+
+
+def test_adaptive_run_stops_at_its_maximum_time():
+    clock = FakeClock()
+    loader = NoisyLoader(clock, spread=0.9)  # never settles
+    plan = LoopPlan(warmup=0, steps=20, epochs=None, max_time_s=2.0, target_half_width=0.001)
+    outcome, *_ = run(plan, clock, loader, transfer_s=0.0, compute_s=0.0)
+    counted = sum(outcome.steps.step_s()[1:])
+    assert 2.0 <= counted < 2.0 + 10 * 0.02
+
+
+def test_a_fixed_plan_ignores_the_interval():
+    clock = FakeClock()
+    outcome, *_ = run(LoopPlan(warmup=0, steps=25, epochs=None), clock, NoisyLoader(clock))
+    assert len(outcome.steps) == 25

@@ -38,9 +38,16 @@ def test_warmup_and_the_first_start_up_are_not_counted_later_epoch_starts_are():
     assert step_metrics(warm)["counted_steps"] == 1
 
 
-def test_unstable_when_iqr_is_wide():
-    s = samples([0.01, 0.02, 0.03, 0.04] * 5, [0] * 20, [0] * 20)
-    assert step_metrics(s)["unstable"] is True
+def test_bimodal_but_steady_throughput_is_stable():
+    chunked = ([0.05] + [0.0001] * 9) * 8  # a chunk read every 10 steps: IQR far over 10%
+    s = samples(chunked, [0] * 80, [0] * 80)
+    assert step_metrics(s)["unstable"] is False
+
+
+def test_unstable_when_the_rate_itself_drifts():
+    drifting = [0.01 * (1 + i / 10) for i in range(40)]  # each step slower than the last
+    m = step_metrics(samples(drifting, [0] * 40, [0] * 40))
+    assert m["unstable"] is True and "steps/s 95% interval" in m["unstable_reason"]
 
 
 def test_bootstrap_interval_holds_the_estimate():

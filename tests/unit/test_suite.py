@@ -108,6 +108,20 @@ def test_default_suite_runs_every_builtin_loader_and_the_unsharded_bug():
     assert {"map", "apply"} <= encodes and {"permutation", "df-sample"} <= shuffles
 
 
+def test_adaptive_length_is_checked_and_an_explicit_length_replaces_it():
+    from loaderbench.errors import UsageError
+    from loaderbench.scenarios.scenario import Scenario
+    from loaderbench.scenarios.suite import select
+
+    s = Scenario(name="a", loader="vectorized", steps=20, max_time_s=5.0)
+    with pytest.raises(UsageError, match="min_time_s <= max_time_s"):
+        Scenario(name="a", loader="vectorized", steps=20, min_time_s=9.0, max_time_s=5.0)
+    with pytest.raises(UsageError, match="needs steps"):
+        Scenario(name="a", loader="vectorized", steps=None, epochs=1, max_time_s=5.0)
+    (chosen,) = select([s], steps=40)
+    assert chosen.max_time_s is None and chosen.steps == 40
+
+
 def test_every_suite_runs_each_builtin_loader_once():
     from loaderbench import loaders
 

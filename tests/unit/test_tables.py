@@ -95,10 +95,18 @@ def assert_golden(text: str, name: str) -> None:
 
 
 def test_unstable_scenarios_are_marked_with_their_reason():
-    text = render(golden_run(), "github")
-    cells = [c.strip() for c in text.splitlines()[3].split("|")]
-    assert cells[1:4] == ["vectorized batch_size=64", "cpu", "304 ~"]
-    assert "~ vectorized batch_size=64 [cpu] unstable: step-time IQR 21% of the median" in text
+    run = golden_run()
+    steady = run.scenarios[1]  # periodic step times (IQR 21% of the median), steady rate
+    times = [0.0025 * (1 + i / 5) for i in range(len(steady.steps))]  # each step slower
+    drifting = steady.with_(steps=replace(steady.steps, wait_s=tuple(times),
+                                          transfer_s=(0.0,) * len(times),
+                                          compute_s=(0.0,) * len(times)))
+    text = render(RunResult(created=run.created, env={}, scenarios=(steady,)), "github")
+    assert [c.strip() for c in text.splitlines()[2].split("|")][1:4] == \
+        ["vectorized batch_size=64", "cpu", "304"]
+    text = render(RunResult(created=run.created, env={}, scenarios=(drifting,)), "github")
+    assert [c.strip() for c in text.splitlines()[2].split("|")][3].endswith(" ~")
+    assert "~ vectorized batch_size=64 [cpu] unstable: steps/s 95% interval ±" in text
 
 
 def test_details_show_shares_of_the_calibration():
