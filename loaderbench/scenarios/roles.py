@@ -171,6 +171,10 @@ def resolve_roles(schema, partitions: Sequence[str], request: RoleRequest,
     if not roles["numeric"] and not roles["categorical"]:
         raise UsageError(f"{where} has no feature column besides the label; name some with "
                          "--numeric A,B or --categorical C,D")
+    if not roles["numeric"]:
+        raise UsageError(f"{where} has no numeric feature column (the preprocessing imputes and "
+                         "scales at least one); name a number column with --numeric A, or add "
+                         "one to the data")
     parts = tuple(p for p in partitions if p in roles["categorical"])
     return ColumnRoles(tuple(roles["numeric"]), tuple(roles["categorical"]),
                        id_col or ROW_POSITION, label, parts), tuple(notes)

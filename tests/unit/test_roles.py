@@ -104,3 +104,9 @@ def test_suite_data_table_and_dataset_role_keys(tmp_path):
     assert suite.data == "d/*.parquet"
     assert suite.roles == RoleRequest(label="y", numeric=("a", "b"), drop_null_labels=True)
     assert suite.roles.override(label="z", numeric=None).label == "z"
+
+
+def test_data_without_a_numeric_feature_is_one_clear_error():
+    schema = pa.schema([("label", pa.int64()), ("colour", pa.string()), ("shape", pa.string())])
+    with pytest.raises(UsageError, match="no numeric feature column.*--numeric"):
+        resolve_roles(schema, (), RoleRequest(), "t.parquet")
