@@ -88,8 +88,10 @@ def scratch_material(root: Path) -> Scratch:
 READING = """Exit 2 is a refused input (one line, no traceback); 0 where a damaged cache was
 rebuilt with a note, or where a fault failed one scenario and the run went on; 128 + N where
 signal N stopped the run; -9 where the run itself was killed (no process outlives it). A
-result file's `null` metrics read fine (metrics are derived from the raw steps on load). Known
-gap, owned by issue 12: label validity (string, null and negative labels run)."""
+result file's `null` metrics read fine (metrics are derived from the raw steps on load). Your-own-
+data rules (README, "Your own data"): a `row_id` that is not whole numbers 0..N-1 is no longer
+required, so float, string, gappy or negative ids run (rows are then identified by position or
+by any unique integers); string and negative labels are classes; a null label is exit 2."""
 
 
 def render(outcomes: list[Outcome]) -> str:
