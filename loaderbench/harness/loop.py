@@ -77,6 +77,9 @@ class Recorder:
     repeat: int = 0
     warmup: int = 0
     columns: dict[str, list] = field(default_factory=lambda: {k: [] for k in COLUMNS})
+    #: The step times rates count (StepSamples.counted), kept as steps are added so an
+    #: adaptive run's look at its interval does not rebuild them from every column.
+    counted: list[float] = field(default_factory=list)
 
     def add(self, t0: float, t1: float, t2: float, t3: float, rows: int, epoch: int,
             first: bool) -> None:
@@ -94,17 +97,15 @@ class Recorder:
         c["repeat"].append(self.repeat)
         c["warmup"].append(n < self.warmup)
         c["first"].append(first)
+        if not (n < self.warmup or (first and epoch == 0)):
+            self.counted.append(wait + transfer + compute)
 
     def __len__(self) -> int:
         return len(self.columns["wait_s"])
 
     def counted_times(self) -> np.ndarray:
         """Step times of the steps rates count (StepSamples.counted), so far."""
-        c = self.columns
-        step = np.add(np.add(c["wait_s"], c["transfer_s"]), c["compute_s"])
-        keep = ~np.asarray(c["warmup"], dtype=bool) & ~(np.asarray(c["first"], dtype=bool)
-                                                       & (np.asarray(c["epoch"]) == 0))
-        return step[keep]
+        return np.asarray(self.counted)
 
     def samples(self) -> StepSamples:
         return StepSamples(**{k: tuple(v) for k, v in self.columns.items()})
