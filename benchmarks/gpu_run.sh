@@ -15,14 +15,7 @@ set -uo pipefail
 part=${1:?PART (1 or 2)}
 out=${2:?OUT_DIR}
 mkdir -p "$out"
-export LOADERBENCH_CACHE=${LOADERBENCH_CACHE:-/tmp/loaderbench-cache} PYTHONUNBUFFERED=1
-failed=0
-run() {  # run LIMIT_S LOG COMMAND...: time-limited, output to LOG and the terminal
-  local limit=$1 log=$2
-  shift 2
-  echo "== $* ($(date +%T), limit ${limit}s)"
-  timeout "$limit" "$@" > >(tee "$log") 2>&1 || { echo "!! exit $?: $*"; failed=1; }
-}
+source "$(dirname "$0")/limited.sh"  # run LIMIT_S LOG COMMAND..., $failed, the cache
 
 case "$part" in
   1)
