@@ -72,29 +72,46 @@ def contract_error(batch: Batch, n_features: int,
     return None
 
 
+class HostBatch:
+    """What the checks read of one batch, on the host: the ids and targets whole, and the
+    features only of the rows asked for (`rows`)."""
+
+    def __init__(self, ids: np.ndarray, targets: np.ndarray, features: torch.Tensor) -> None:
+        self.ids, self.targets, self._features = ids, targets, features
+
+    def rows(self, picked: np.ndarray) -> np.ndarray:
+        """Features of the rows at `picked` (positions in the batch), as a fresh array."""
+        f = self._features
+        if f.device.type == "cpu":
+            return f.numpy()[picked]
+        return f.index_select(0, torch.from_numpy(picked).to(f.device)).cpu().numpy()
+
+
 class HostMirror:
-    """A batch as numpy arrays on the host. From CUDA: one copy of the whole batch into
-    pinned buffers reused across steps and one sync (a few hundred KB in microseconds),
-    instead of a sync for the ids, the sampled rows and their targets apiece."""
+    """A batch's ids and targets on the host. From CUDA: two small copies into pinned buffers
+    reused across steps and one sync (a few tens of KB: 16 bytes a row), where copying the
+    whole batch back cost its feature bytes too; the few sampled rows' features come back
+    afterwards, gathered on the device (`HostBatch.rows`)."""
 
     def __init__(self) -> None:
-        self._pinned: Batch | None = None
+        self._pinned: tuple[torch.Tensor, torch.Tensor] | None = None
 
-    def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if batch.row_id.device.type == "cpu":
-            return tuple(t.numpy() for t in batch)  # type: ignore[return-value]
-        if batch.row_id.device.type != "cuda":
-            return tuple(t.cpu().numpy() for t in batch)  # type: ignore[return-value]
+    def __call__(self, batch: Batch) -> HostBatch:
+        ids, target = batch.row_id, batch.target
+        if ids.device.type == "cpu":
+            return HostBatch(ids.numpy(), target.numpy(), batch.features)
+        if ids.device.type != "cuda":
+            return HostBatch(ids.cpu().numpy(), target.cpu().numpy(), batch.features)
         rows = batch.rows
-        if self._pinned is None or self._pinned.rows < rows or \
-                self._pinned.features.shape[1:] != batch.features.shape[1:]:
-            self._pinned = Batch(*(torch.empty(t.shape, dtype=t.dtype, pin_memory=True)
-                                   for t in batch))
+        if self._pinned is None or self._pinned[0].shape[0] < rows or \
+                self._pinned[1].dtype != target.dtype:
+            self._pinned = (torch.empty(rows, dtype=ids.dtype, pin_memory=True),
+                            torch.empty(rows, dtype=target.dtype, pin_memory=True))
         out = [mine[:rows] for mine in self._pinned]
-        for mine, theirs in zip(out, batch, strict=True):
+        for mine, theirs in zip(out, (ids, target), strict=True):
             mine.copy_(theirs, non_blocking=True)
-        torch.cuda.current_stream(batch.row_id.device).synchronize()
-        return tuple(t.numpy() for t in out)  # type: ignore[return-value]
+        torch.cuda.current_stream(ids.device).synchronize()
+        return HostBatch(out[0].numpy(), out[1].numpy(), batch.features)
 
 
 @dataclass
@@ -149,7 +166,8 @@ class Checker:
         self.contract = contract_error(batch, self._n_features, self._target)
         if self.contract is not None:
             return
-        feats, targets, ids = self._mirror(batch)
+        host = self._mirror(batch)
+        ids = host.ids
         at = self._index(ids)
         if self.covers_dataset:
             self._ids.append(at)  # copied: a loader may refill the same tensor next step
@@ -157,18 +175,16 @@ class Checker:
             self.contract = _range_error(ids, self._index)
             return
         if self._wanted is not None:
-            self._sample_values(feats, targets, ids, at)
+            self._sample_values(host, at)
 
-    def _sample_values(self, feats: np.ndarray, targets: np.ndarray, ids: np.ndarray,
-                       at: np.ndarray) -> None:
+    def _sample_values(self, host: HostBatch, at: np.ndarray) -> None:
         picked = np.flatnonzero(np.take(self._wanted, at, mode="clip"))
         if not picked.size:
             return
         inside = (at[picked] >= 0) & (at[picked] < self.source.rows)  # others fail later
         picked = picked[inside]
-        got = ids[picked]
         self._wanted[at[picked]] = False
-        self._chunks.append((got, feats[picked], targets[picked]))  # copies
+        self._chunks.append((host.ids[picked], host.rows(picked), host.targets[picked]))  # copies
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
         ids = self._ids.take()

@@ -13,10 +13,13 @@ import pytest
 import torch
 
 from loaderbench.harness import calibration, devices, worker
+from loaderbench.harness.checks import Checker
 from loaderbench.harness.loop import LoopPlan, run_loop
 from loaderbench.loaders.base import Batch, Loader, LoaderOptions
+from loaderbench.results.records import ValueCheck
 from loaderbench.scenarios.scenario import Scenario
 from loaderbench.scenarios.source import open_data
+from tests.unit.test_checks import batches_of, corrupt_one_sampled_row, feed
 
 pytestmark = pytest.mark.gpu
 GPU_SLEEP_MS = 5.0
@@ -152,3 +155,19 @@ def test_calibration_measures_pinned_and_pageable(tiny_source):
         assert set(out[f"h2d_{kind}_gbps_by_bytes"]) == {str(128 * row), str(1024 * row)}
         assert out[f"h2d_{kind}_gbps_large"] > 0
     assert out["pin_memory_ms_batch"] > 0
+
+
+def test_checks_read_cuda_batches_and_find_one_wrong_sampled_row(tiny_source, tiny_pre):
+    """The checks bring back only ids, targets and the sampled rows from CUDA: a clean epoch
+    passes, and one changed value in one sampled row is found and named."""
+    good = [Batch(*(t.cuda() for t in b)) for b in
+            batches_of(tiny_source, tiny_pre, torch.arange(tiny_source.rows).numpy())]
+    clean = Checker(tiny_source, tiny_pre)
+    feed(clean, good)
+    checks, failure = clean.verdict()
+    assert failure is None and checks.values is ValueCheck.OK and checks.missing == 0
+    checker = Checker(tiny_source, tiny_pre)
+    bad, row = corrupt_one_sampled_row(good, checker.stride)
+    feed(checker, bad)
+    checks, failure = checker.verdict()
+    assert checks.values is ValueCheck.MISMATCH and f"at row_id {row}" in failure

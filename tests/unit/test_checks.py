@@ -144,3 +144,31 @@ def test_duplicates_and_missing_are_counted_per_epoch_with_repeats(tiny_source, 
     feed(checker, batches_of(tiny_source, tiny_pre, np.arange(rows)), epoch=1)
     checks, _ = checker.verdict()
     assert [(e.duplicates, e.missing) for e in checks.epochs] == [(3, 10), (0, 0)]
+
+
+def corrupt_one_sampled_row(batches: list[Batch], stride: int) -> tuple[list[Batch], int]:
+    """The batches with one sampled row's first feature changed (not the batch's first row,
+    so a gather that picked the wrong rows would miss it); and that row's id."""
+    out, hit = [], None
+    for b in batches:
+        ids = b.row_id.cpu().numpy()
+        at = np.flatnonzero(ids % stride == 0)
+        if hit is None and len(at) > 1:
+            features = b.features.clone()
+            features[int(at[1]), 0] += 1
+            hit = int(ids[at[1]])
+            b = Batch(features, b.target, b.row_id)
+        out.append(b)
+    assert hit is not None
+    return out, hit
+
+
+def test_one_wrong_sampled_row_is_found_among_the_rows_brought_back(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    good = list(batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
+    bad, row = corrupt_one_sampled_row(good, checker.stride)
+    feed(checker, bad)
+    checks, failure = checker.verdict()
+    assert checks.values is ValueCheck.MISMATCH
+    assert f"1 of {checks.value_rows:,} sampled rows differ" in failure
+    assert f"at row_id {row}" in failure
