@@ -1,0 +1,99 @@
+"""What the per-step checks cost on a device, against what they cost before.
+
+The checks (harness/checks.py) read every batch between steps: its row ids for coverage, and
+the features of the value sample's rows. From CUDA they used to bring the whole batch back
+(features included: 4,096 rows x 40 float32 = 640 KB a step) and sync; now the ids and targets
+come back (16 bytes a row), then the few sampled rows, gathered on the device. This times
+both per batch of the default dataset, over whole epochs (end-of-epoch coverage included):
+
+    python3 benchmarks/checks_cost.py [--device cuda] [--batch-size 4096] [--epochs 3]
+
+Prints one table (microseconds per batch, median over epochs). The features are random, so
+the value check finds mismatches: this measures cost only (tests/ check the verdicts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import torch
+from tabulate import tabulate
+
+from loaderbench.harness.checks import Checker, HostBatch
+from loaderbench.harness.prepare import prepare
+from loaderbench.loaders.base import Batch
+from loaderbench.scenarios.dataset import DatasetSpec
+from loaderbench.scenarios.preprocess import Preprocessor
+
+
+def epoch_batches(rows: int, n_features: int, batch_size: int, device: str) -> list[Batch]:
+    """One shuffled epoch of batches already on `device` (values do not matter here)."""
+    order = torch.from_numpy(np.random.default_rng(0).permutation(rows))
+    out = []
+    for start in range(0, rows, batch_size):
+        ids = order[start:start + batch_size]
+        host = (torch.randn(len(ids), n_features), torch.zeros(len(ids), dtype=torch.int64), ids)
+        out.append(Batch(*(t.to(device) for t in host)))
+    return out
+
+
+class WholeBatchMirror:
+    """The old first part of the checks: the whole batch into pinned buffers, one sync."""
+
+    def __init__(self) -> None:
+        self.pinned: list[torch.Tensor] | None = None
+
+    def __call__(self, batch: Batch) -> HostBatch:
+        if self.pinned is None:
+            self.pinned = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in batch]
+        out = [mine[:len(theirs)] for mine, theirs in zip(self.pinned, batch, strict=True)]
+        for mine, theirs in zip(out, batch, strict=True):
+            mine.copy_(theirs, non_blocking=True)
+        torch.cuda.current_stream(batch.row_id.device).synchronize()
+        return HostBatch(out[2].numpy(), out[1].numpy(), out[0])
+
+
+def checks_time(checker: Checker, batches: list[Batch], epoch: int) -> float:
+    """Seconds per batch of today's checks: observe every batch, then the epoch's end."""
+    t = time.perf_counter()
+    for b in batches:
+        checker.observe(b)
+    checker.end_epoch(epoch, True)
+    return (time.perf_counter() - t) / len(batches)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--batch-size", type=int, default=4096)
+    ap.add_argument("--epochs", type=int, default=3)
+    args = ap.parse_args()
+    prepared = prepare(DatasetSpec())
+    pre = Preprocessor.load(prepared.preprocessor_path)
+    batches = epoch_batches(prepared.source.rows, pre.n_features, args.batch_size, args.device)
+    runs = {"now: ids and targets back, then the sampled rows gathered on the device":
+            Checker(prepared.source, pre)}
+    if args.device == "cuda":
+        old = Checker(prepared.source, pre)
+        old._mirror = WholeBatchMirror()  # type: ignore[assignment]
+        runs["before: the whole batch back (features too), one sync"] = old
+    rows = []
+    for name, checker in runs.items():
+        per = [checks_time(checker, batches, e) for e in range(args.epochs + 1)][1:]  # 1st: warm
+        rows.append([name, f"{statistics.median(per) * 1e6:.1f}"])
+    print(f"{args.device}, batch {args.batch_size} x {pre.n_features} features, "
+          f"{prepared.source.rows:,} rows, {len(batches)} batches an epoch")
+    print(tabulate(rows, headers=["checks per batch (epoch end included)", "us"],
+                   tablefmt="github"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
