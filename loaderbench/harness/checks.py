@@ -73,45 +73,58 @@ def contract_error(batch: Batch, n_features: int,
 
 
 class HostBatch:
-    """What the checks read of one batch, on the host: the ids and targets whole, and the
-    features only of the rows asked for (`rows`)."""
+    """What the checks read of one batch, on the host: ids, targets and features."""
 
-    def __init__(self, ids: np.ndarray, targets: np.ndarray, features: torch.Tensor) -> None:
-        self.ids, self.targets, self._features = ids, targets, features
+    def __init__(self, ids: np.ndarray, targets: np.ndarray, features: np.ndarray) -> None:
+        self.ids, self.targets, self.features = ids, targets, features
 
-    def rows(self, picked: np.ndarray) -> np.ndarray:
-        """Features of the rows at `picked` (positions in the batch), as a fresh array."""
-        f = self._features
-        if f.device.type == "cpu":
-            return f.numpy()[picked]
-        return f.index_select(0, torch.from_numpy(picked).to(f.device)).cpu().numpy()
+
+class Pending:
+    """A batch's copy to the host, queued on the GPU: `wait()` gives it once it has landed."""
+
+    def __init__(self, views: list[torch.Tensor], event: torch.cuda.Event | None) -> None:
+        self.views, self.event = views, event
+
+    def wait(self) -> HostBatch:
+        if self.event is not None:
+            self.event.synchronize()
+        features, targets, ids = (t.numpy() for t in self.views)
+        return HostBatch(ids, targets, features)
 
 
 class HostMirror:
-    """A batch's ids and targets on the host. From CUDA: two small copies into pinned buffers
-    reused across steps and one sync (a few tens of KB: 16 bytes a row), where copying the
-    whole batch back cost its feature bytes too; the few sampled rows' features come back
-    afterwards, gathered on the device (`HostBatch.rows`)."""
+    """Batches brought to the host for the checks. From CUDA the copy is queued, not waited
+    for: each batch goes into one of two pinned buffer sets (reused in turn) behind a CUDA
+    event on the current stream, and is read one batch later (`Checker.observe`), by when the
+    copy has long landed; so the checks add no device sync to the loop and the copy overlaps
+    the host's work. A stream's order keeps the copy ahead of anything that later reuses the
+    batch's device memory, and a buffer set is rewritten only after its batch was read."""
 
     def __init__(self) -> None:
-        self._pinned: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._sets: list[list[torch.Tensor]] = [[], []]
+        self._turn = 0
 
-    def __call__(self, batch: Batch) -> HostBatch:
-        ids, target = batch.row_id, batch.target
-        if ids.device.type == "cpu":
-            return HostBatch(ids.numpy(), target.numpy(), batch.features)
-        if ids.device.type != "cuda":
-            return HostBatch(ids.cpu().numpy(), target.cpu().numpy(), batch.features)
-        rows = batch.rows
-        if self._pinned is None or self._pinned[0].shape[0] < rows or \
-                self._pinned[1].dtype != target.dtype:
-            self._pinned = (torch.empty(rows, dtype=ids.dtype, pin_memory=True),
-                            torch.empty(rows, dtype=target.dtype, pin_memory=True))
-        out = [mine[:rows] for mine in self._pinned]
-        for mine, theirs in zip(out, (ids, target), strict=True):
+    def __call__(self, batch: Batch) -> Pending:
+        if batch.row_id.device.type == "cpu":
+            return Pending(list(batch), None)
+        if batch.row_id.device.type != "cuda":
+            return Pending([t.cpu() for t in batch], None)
+        views = [mine[:batch.rows] for mine in self._buffers(batch)]
+        for mine, theirs in zip(views, batch, strict=True):
             mine.copy_(theirs, non_blocking=True)
-        torch.cuda.current_stream(ids.device).synchronize()
-        return HostBatch(out[0].numpy(), out[1].numpy(), batch.features)
+        event = torch.cuda.Event()
+        event.record(torch.cuda.current_stream(batch.row_id.device))
+        return Pending(views, event)
+
+    def _buffers(self, batch: Batch) -> list[torch.Tensor]:
+        """The next pinned buffer set, (re)made when the batch does not fit it."""
+        self._turn = (self._turn + 1) % 2
+        mine = self._sets[self._turn]
+        if not mine or mine[0].shape[0] < batch.rows or any(
+                a.shape[1:] != b.shape[1:] or a.dtype != b.dtype
+                for a, b in zip(mine, batch, strict=True)):
+            mine[:] = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in batch]
+        return mine
 
 
 @dataclass
@@ -137,6 +150,7 @@ class Checker:
     _sample: np.ndarray | None = None
     _seen: np.ndarray | None = None
     _mirror: HostMirror = field(default_factory=lambda: HostMirror())
+    _pending: Pending | None = None
 
     def __post_init__(self) -> None:
         self._n_features = self.preprocessor.n_features
@@ -160,13 +174,27 @@ class Checker:
             np.copyto(self._wanted, self._sample)
 
     def observe(self, batch: Batch) -> None:
-        """Record one batch (on any device); called outside the timed step."""
+        """Record one batch (on any device); called outside the timed step. A CUDA batch's
+        copy to the host is queued now and read at the next call (or the epoch's end)."""
         if self.contract is not None:
             return
         self.contract = contract_error(batch, self._n_features, self._target)
         if self.contract is not None:
             return
-        host = self._mirror(batch)
+        pending = self._mirror(batch)
+        if pending.event is None:
+            self._read(pending.wait())
+            return
+        self.flush()
+        self._pending = pending
+
+    def flush(self) -> None:
+        """Read the batch whose copy is still queued, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._read(pending.wait())
+
+    def _read(self, host: HostBatch) -> None:
         ids = host.ids
         at = self._index(ids)
         if self.covers_dataset:
@@ -184,9 +212,10 @@ class Checker:
         inside = (at[picked] >= 0) & (at[picked] < self.source.rows)  # others fail later
         picked = picked[inside]
         self._wanted[at[picked]] = False
-        self._chunks.append((host.ids[picked], host.rows(picked), host.targets[picked]))  # copies
+        self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
+        self.flush()
         ids = self._ids.take()
         self._reset_sample()
         if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
@@ -213,6 +242,7 @@ class Checker:
 
     def verdict(self) -> tuple[Checks, str | None]:
         """The checks' record for the result, and a failure reason if any check failed."""
+        self.flush()
         values, rows, value_error = self._values_verdict()
         checks = Checks(self.covers_dataset, self.contract, values, rows, self.allowed_missing,
                         tuple(self.epochs))

@@ -158,8 +158,9 @@ def test_calibration_measures_pinned_and_pageable(tiny_source):
 
 
 def test_checks_read_cuda_batches_and_find_one_wrong_sampled_row(tiny_source, tiny_pre):
-    """The checks bring back only ids, targets and the sampled rows from CUDA: a clean epoch
-    passes, and one changed value in one sampled row is found and named."""
+    """The checks read CUDA batches through copies queued behind events and read one batch
+    later: a clean epoch passes, and one changed value in one sampled row is found and named
+    (also when it is in the epoch's last batch, read at the epoch's end)."""
     good = [Batch(*(t.cuda() for t in b)) for b in
             batches_of(tiny_source, tiny_pre, torch.arange(tiny_source.rows).numpy())]
     clean = Checker(tiny_source, tiny_pre)
@@ -171,3 +172,7 @@ def test_checks_read_cuda_batches_and_find_one_wrong_sampled_row(tiny_source, ti
     feed(checker, bad)
     checks, failure = checker.verdict()
     assert checks.values is ValueCheck.MISMATCH and f"at row_id {row}" in failure
+    last_checker = Checker(tiny_source, tiny_pre)
+    (last,), row = corrupt_one_sampled_row(good[-1:], last_checker.stride)
+    feed(last_checker, [*good[:-1], last])
+    assert f"at row_id {row}" in last_checker.verdict()[1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from loaderbench.harness.checks import Checker, contract_error, reference_rows
+from loaderbench.harness.checks import Checker, HostMirror, Pending, contract_error, reference_rows
 from loaderbench.loaders.base import Batch
 from loaderbench.results.records import ValueCheck
 
@@ -172,3 +172,39 @@ def test_one_wrong_sampled_row_is_found_among_the_rows_brought_back(tiny_source,
     assert checks.values is ValueCheck.MISMATCH
     assert f"1 of {checks.value_rows:,} sampled rows differ" in failure
     assert f"at row_id {row}" in failure
+
+
+class QueuedEvent:
+    """Stands in for a CUDA event (this machine has no GPU): counts the waits."""
+
+    waits = 0
+
+    def synchronize(self) -> None:
+        QueuedEvent.waits += 1
+
+
+class QueuedMirror(HostMirror):
+    """Hands out every batch as a queued copy, as the CUDA path does."""
+
+    def __call__(self, batch):
+        return Pending([t.clone() for t in batch], QueuedEvent())
+
+
+def test_a_queued_copy_is_read_one_batch_later_and_at_the_epoch_end(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    checker._mirror = QueuedMirror()
+    good = list(batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows)))
+    QueuedEvent.waits = 0
+    checker.observe(good[0])
+    assert QueuedEvent.waits == 0  # not read yet: no wait for the GPU between steps
+    for b in good[1:]:
+        checker.observe(b)
+    assert QueuedEvent.waits == len(good) - 1
+    checker.end_epoch(0, True)
+    assert QueuedEvent.waits == len(good)
+    checks, failure = checker.verdict()
+    assert failure is None and checks.missing == 0 and checks.values is ValueCheck.OK
+    (last,), row = corrupt_one_sampled_row(good[-1:], checker.stride)
+    feed(checker, good[:-1], epoch=1, complete=False)
+    checker.observe(last)  # still queued when the verdict is asked for: read then
+    assert f"at row_id {row}" in checker.verdict()[1]
