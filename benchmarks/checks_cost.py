@@ -69,6 +69,7 @@ def main() -> int:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--batch-size", type=int, default=4096)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="print where today's checks spend")
     args = ap.parse_args()
     prepared = prepare(DatasetSpec())
     pre = Preprocessor.load(prepared.preprocessor_path)
@@ -83,6 +84,15 @@ def main() -> int:
     for name, checker in runs.items():
         per = [checks_time(checker, batches, e) for e in range(args.epochs + 1)][1:]  # 1st: warm
         rows.append([name, f"{statistics.median(per) * 1e6:.1f}"])
+    if args.profile:
+        import cProfile
+        import pstats
+
+        checker = Checker(prepared.source, pre)
+        cProfile.runctx("for e in range(3): checks_time(checker, batches, e)", globals(),
+                        {"checker": checker, "batches": batches, "checks_time": checks_time},
+                        "/tmp/checks.prof")
+        pstats.Stats("/tmp/checks.prof").sort_stats("tottime").print_stats(14)
     print(f"{args.device}, batch {args.batch_size} x {pre.n_features} features, "
           f"{prepared.source.rows:,} rows, {len(batches)} batches an epoch")
     print(tabulate(rows, headers=["checks per batch (epoch end included)", "us"],

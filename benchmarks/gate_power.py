@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
 from tabulate import tabulate
 
 from loaderbench.harness import runner
@@ -241,6 +242,50 @@ def yardstick_table(found: dict[str, list[RunResult]]) -> str:
                     tablefmt="github", disable_numparse=True)
 
 
+Z95 = 1.645  # one-sided 95%: the false-alarm goal and the detection goal alike
+GOAL_SLOWDOWN = 0.15
+
+
+def repeat_logs(run: RunResult) -> dict[str, np.ndarray]:
+    """Each ok scenario's per-repeat mean step times (logs): one value per fresh process."""
+    return {s.name: np.log([t.mean() for t in gate.groups(s.steps) if len(t)])
+            for s in run.scenarios if s.ok and s.metrics.get("counted_steps")}
+
+
+def noise_row(per_run: list[np.ndarray], process_s: float) -> list[str]:
+    """Within-run sd of one process's mean step time, the sd of run means beyond what that
+    explains (drift between runs), and how many processes a side would need to meet the
+    goals (one-sided z at 5% false alarms and 95% power for a 15% slowdown): within one job,
+    and against a baseline from another run, where drift does not shrink with repeats."""
+    within = float(np.sqrt(np.mean([r.var(ddof=1) for r in per_run if len(r) > 1])))
+    means = np.array([r.mean() for r in per_run])
+    reps = float(np.mean([len(r) for r in per_run]))
+    drift = float(np.sqrt(max(0.0, means.var(ddof=1) - within ** 2 / reps)))
+    need = lambda extra: 2 * within ** 2 / ((np.log(1 + GOAL_SLOWDOWN) / (2 * Z95)) ** 2  # noqa: E731
+                                             - extra)
+    one_job = need(0.0)
+    across = need(2 * drift ** 2) if (np.log(1 + GOAL_SLOWDOWN) / (2 * Z95)) ** 2 > \
+        2 * drift ** 2 else float("inf")
+    fmt = lambda n: "never" if not np.isfinite(n) else f"{int(np.ceil(n))} (~{np.ceil(n) * process_s:.0f} s)"  # noqa: E501,E731
+    return [f"±{within:.1%}", f"±{drift:.1%}", fmt(one_job), fmt(across)]
+
+
+def noise_table(found: dict[str, list[RunResult]]) -> str:
+    """Where the noise is, per scenario, from the plain runs (see noise_row)."""
+    plain = found.get("plain", [])
+    logs = [repeat_logs(r) for r in plain]
+    processes = sum(len(v) for r in logs for v in r.values())
+    process_s = sum(r.tool["job_s"] for r in plain) / processes if processes else 0.0
+    rows = []
+    for name in logs[0] if logs else []:
+        per_run = [r[name] for r in logs if name in r]
+        if len(per_run) > 1:
+            rows.append([name, *noise_row(per_run, process_s)])
+    return tabulate(rows, headers=["scenario", "one process sd", "drift between runs sd",
+                                   "processes a side, one job", "processes a side, stored "
+                                   "baseline"], tablefmt="github", disable_numparse=True)
+
+
 def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> str:
     found = pools(out)
     plain = found.get("plain", [])
@@ -271,7 +316,11 @@ def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> st
                  unit_table(found, t), ""]
     body += ["Load of the moment: each loader's A/A change divided by the synthetic "
              "yardstick's change in the same pair (an analysis only; the gate does not do it):",
-             "", yardstick_table(found), ""]
+             "", yardstick_table(found), "",
+             "Where the noise is (plain runs): the sd of one process's mean step time within a "
+             "run, the sd of run means beyond that (drift), and the processes a side would need "
+             f"to catch {GOAL_SLOWDOWN:.0%} at 95% with 5% false alarms (one-sided z; seconds at "
+             "this run's time per process, per scenario):", "", noise_table(found), ""]
     return "\n".join(head + body)
 
 

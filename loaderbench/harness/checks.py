@@ -94,14 +94,15 @@ class Pending:
 
 class HostMirror:
     """Batches brought to the host for the checks. From CUDA the copy is queued, not waited
-    for: each batch goes into one of two pinned buffer sets (reused in turn) behind a CUDA
-    event on the current stream, and is read one batch later (`Checker.observe`), by when the
-    copy has long landed; so the checks add no device sync to the loop and the copy overlaps
-    the host's work. A stream's order keeps the copy ahead of anything that later reuses the
-    batch's device memory, and a buffer set is rewritten only after its batch was read."""
+    for: each batch goes into one of two pinned buffer sets (used in turn) behind that set's
+    CUDA event on the current stream, and is read one batch later (`Checker.observe`), by
+    when the copy has long landed; so the checks add no device sync to the loop and the copy
+    overlaps the host's work. A stream's order keeps the copy ahead of anything that later
+    reuses the batch's device memory, and a set is rewritten only after its batch was read."""
 
     def __init__(self) -> None:
-        self._sets: list[list[torch.Tensor]] = [[], []]
+        self._sets: list[tuple[tuple, list[torch.Tensor], torch.cuda.Event] | None] = [None,
+                                                                                        None]
         self._turn = 0
 
     def __call__(self, batch: Batch) -> Pending:
@@ -109,22 +110,23 @@ class HostMirror:
             return Pending(list(batch), None)
         if batch.row_id.device.type != "cuda":
             return Pending([t.cpu() for t in batch], None)
-        views = [mine[:batch.rows] for mine in self._buffers(batch)]
+        buffers, event = self._next_set(batch)
+        views = [mine[:batch.rows] for mine in buffers]
         for mine, theirs in zip(views, batch, strict=True):
             mine.copy_(theirs, non_blocking=True)
-        event = torch.cuda.Event()
         event.record(torch.cuda.current_stream(batch.row_id.device))
         return Pending(views, event)
 
-    def _buffers(self, batch: Batch) -> list[torch.Tensor]:
-        """The next pinned buffer set, (re)made when the batch does not fit it."""
-        self._turn = (self._turn + 1) % 2
-        mine = self._sets[self._turn]
-        if not mine or mine[0].shape[0] < batch.rows or any(
-                a.shape[1:] != b.shape[1:] or a.dtype != b.dtype
-                for a, b in zip(mine, batch, strict=True)):
-            mine[:] = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in batch]
-        return mine
+    def _next_set(self, batch: Batch) -> tuple[list[torch.Tensor], torch.cuda.Event]:
+        """The next pinned buffer set and its event, (re)made when the batch does not fit."""
+        self._turn = 1 - self._turn
+        kind = tuple((t.shape[1:], t.dtype) for t in batch)
+        held = self._sets[self._turn]
+        if held is None or held[0] != kind or held[1][0].shape[0] < batch.rows:
+            held = (kind, [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in batch],
+                    torch.cuda.Event())
+            self._sets[self._turn] = held
+        return held[1], held[2]
 
 
 @dataclass

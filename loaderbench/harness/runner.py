@@ -81,7 +81,8 @@ def merge(results: Sequence[ScenarioResult]) -> ScenarioResult:
         resources=Resources(**concat([r.resources for r in results], RESOURCE_FIELDS)))
 
 
-PER_REPEAT_TIMING = ("setup_s", "loop_s", "bookkeeping_s", "epoch_s", "epoch_wall_s")
+PER_REPEAT_TIMING = ("setup_s", "loop_s", "bookkeeping_s", "checks_s", "epoch_s",
+                     "epoch_wall_s")
 RESOURCE_FIELDS = tuple(f.name for f in fields(Resources))
 
 

@@ -157,7 +157,7 @@ def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     timed = Timed.build(s.device, move.function(), train, s.loop == "attributed")
     try:
         with ranks.joined(train) if ranks is not None else contextlib.nullcontext():
-            outcome, resources = _loop(job, loader, checker, monitor, timed, clock)
+            outcome, resources, checks_s = _loop(job, loader, checker, monitor, timed, clock)
     finally:
         loader.close()
     checks, failure = checker.verdict()
@@ -165,7 +165,8 @@ def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
     if s.loop == "overlapped":
         clocks.update(overlap_record(s.device))
     timing = Timing(setup_s=(setup_s,), loop_s=(outcome.loop_s,),
-                    bookkeeping_s=(outcome.bookkeeping_s,), epoch_s=tuple(outcome.epoch_s),
+                    bookkeeping_s=(outcome.bookkeeping_s,), checks_s=(checks_s,),
+                    epoch_s=tuple(outcome.epoch_s),
                     epoch_wall_s=tuple(outcome.epoch_wall_s), clock=CLOCK_NAME, loop=s.loop,
                     **clocks)
     return base_result(s, "failed" if failure else "ok", failure or "",
@@ -174,12 +175,28 @@ def measure(job: Job, clock: Clock, ranks: Any = None) -> ScenarioResult:
                        row_bytes=batch_row_bytes(checker.preprocessor.n_features))
 
 
+class Stopwatch:
+    """The summed time of the calls it wraps."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock, self.total = clock, 0.0
+
+    def wrap(self, fn: Callable[..., None]) -> Callable[..., None]:
+        def timed(*args: Any) -> None:
+            t = self.clock()
+            fn(*args)
+            self.total += self.clock() - t
+        return timed
+
+
 def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, timed: Timed,
-          clock: Clock) -> tuple[LoopOutcome, Resources]:
-    """The step loop, with the checks and the resource monitor between steps."""
+          clock: Clock) -> tuple[LoopOutcome, Resources, float]:
+    """The step loop, with the checks and the resource monitor between steps; also the
+    checks' own time (every batch's look and every epoch's end)."""
     s = job.scenario
     collect = timed.events.collect if timed.events else None
-    check, poll = checker.observe, monitor.poll
+    checks = Stopwatch(clock)
+    check, poll = checks.wrap(checker.observe), monitor.poll
 
     def observe(batch: Batch) -> None:
         if collect is not None:
@@ -193,12 +210,13 @@ def _loop(job: Job, loader: Loader, checker: Checker, monitor: ResourceMonitor, 
     monitor.start()
     outcome = run_loop(loader, plan, transfer=timed.transfer,
                        train=timed.train, sync=devices.synchronizer(s.device), observe=observe,
-                       end_epoch=checker.end_epoch, clock=clock, repeat=job.repeat,
+                       end_epoch=checks.wrap(checker.end_epoch), clock=clock, repeat=job.repeat,
                        one_epoch=overlapped(streams) if streams else None)
     if streams is not None and streams.cuda:
         outcome.steps = replace(outcome.steps, transfer_dev_s=tuple(streams.transfer_dev_s),
                                 compute_dev_s=tuple(streams.compute_dev_s))
-    return outcome, Resources(**{k: (v,) for k, v in monitor.summary().items()})
+    resources = Resources(**{k: (v,) for k, v in monitor.summary().items()})
+    return outcome, resources, checks.total
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:

@@ -94,12 +94,24 @@ def notes(run: RunResult) -> list[str]:
     out += [measured(s) for s in run.scenarios if s.metrics.counted_steps]
     out += calibration_notes(run.calibration)
     out += timing_notes(run.scenarios)
-    for s in run.scenarios:
-        share = s.metrics.bookkeeping_fraction
-        if share is not None and share > BOOKKEEPING_NOTE_ABOVE:
-            out.append(f"{s.name} [{s.device}]: checks between steps took {share:.0%} of the "
-                       "loop's wall time (outside the timed steps; workers ran on meanwhile)")
+    out += [note for s in run.scenarios if (note := between_steps(s))]
     return out
+
+
+def between_steps(s: ScenarioResult) -> str | None:
+    """What the work between steps cost, when it is more than a sliver of the loop: the
+    checks' own share and, apart, the harness's records (step columns, device timing events,
+    resource polls); files from before the split have only the sum."""
+    m = s.metrics
+    share = m.bookkeeping_fraction
+    if share is None or share <= BOOKKEEPING_NOTE_ABOVE:
+        return None
+    where = f"{s.name} [{s.device}]: "
+    tail = " of the loop's wall time (outside the timed steps; workers ran on meanwhile)"
+    if m.checks_fraction is None:
+        return f"{where}checks between steps took {share:.0%}{tail}"
+    return (f"{where}the checks took {m.checks_fraction:.0%} and the harness's own records "
+            f"between steps {max(0.0, share - m.checks_fraction):.0%}{tail}")
 
 
 def measured(s: ScenarioResult) -> str:

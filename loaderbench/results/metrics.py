@@ -64,7 +64,8 @@ class Metrics:
     setup_s: float | None = None              # medians over repeats / epochs
     epoch_s: float | None = None
     epochs_complete: int = 0
-    bookkeeping_fraction: float | None = None  # checks' share of the loop's wall time
+    bookkeeping_fraction: float | None = None  # all work between steps: share of the loop
+    checks_fraction: float | None = None  # the checks' own share of the loop's wall time
     counted_s: float | None = None            # the counted steps' summed time
     reads_counted: int | None = None          # slow (chunk-reading) steps among the counted
     reads_seen: int | None = None             # ... and among all steps

@@ -61,6 +61,7 @@ class Timing:
     setup_s: tuple[float, ...] = ()        # the loader's setup(), one per repeat
     loop_s: tuple[float, ...] = ()         # the whole step loop, one per repeat
     bookkeeping_s: tuple[float, ...] = ()  # checks and records between steps, one per repeat
+    checks_s: tuple[float, ...] = ()       # the checks' own part of it and of epoch ends
     epoch_s: tuple[float, ...] = ()        # every complete epoch of every repeat
     epoch_wall_s: tuple[float, ...] = ()   # the same epochs, checks included
     clock: str = ""                        # e.g. time.perf_counter

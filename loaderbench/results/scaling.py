@@ -94,7 +94,8 @@ def scaling_rows(run: RunResult, loaders: Sequence[str] | None = None) -> list[S
                                m.samples_per_s, wall_rate(r),
                                m.steps_per_s / yard if yard and m.steps_per_s else None,
                                m.data_wait_fraction, gpu_busy(r), r.resources.cores_busy,
-                               m.bookkeeping_fraction,
+                               m.checks_fraction if m.checks_fraction is not None
+                               else m.bookkeeping_fraction,
                                _ratio(wall_rate(r), scan), _ratio(wall_rate(r), dict_scan),
                                r.name))
     return sorted(rows, key=lambda x: (x.device, x.loop, x.loader, x.knob, x.value or 0))
@@ -121,8 +122,8 @@ def render_scaling(run: RunResult, loaders: Sequence[str] | None = None,
             for r in scaling_rows(run, loaders)]
     notes = ("x yardstick: steps/s over the best `synthetic` scenario's of the same device and "
              "loop; GPU busy: device time of the training step over the step's wall time "
-             "(CUDA events); checks: the checks' share of the loop's wall time, outside the "
-             "timed steps; wall rows/s: rows over the loop's wall time, checks and start-up "
-             "included; % scan: wall rows/s over the run's raw Parquet scans (strings, "
-             "dictionaries)")
+             "(CUDA events); checks: the checks' own share of the loop's wall time, outside "
+             "the timed steps (older files: all work between steps); wall rows/s: rows over "
+             "the loop's wall time, checks and start-up included; % scan: wall rows/s over "
+             "the run's raw Parquet scans (strings, dictionaries)")
     return table(fmt_name, headers, body, notes=[notes])

@@ -233,4 +233,6 @@ def timing_metrics(timing: Timing) -> dict[str, float | int | None]:
         "epochs_complete": len(timing.epoch_s),
         "bookkeeping_fraction": float(np.sum(timing.bookkeeping_s)) / loop
         if timing.bookkeeping_s and loop > 0 else None,
+        "checks_fraction": float(np.sum(timing.checks_s)) / loop
+        if timing.checks_s and loop > 0 else None,
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from loaderbench.errors import UsageError
-from loaderbench.results.details import pinned_ceiling, render_details
+from loaderbench.results.details import between_steps, pinned_ceiling, render_details
 from loaderbench.results.records import (
     Checks,
     EpochCheck,
@@ -149,3 +149,14 @@ def test_csv_is_the_table_alone():
 def test_unknown_format_lists_csv_among_the_choices():
     with pytest.raises(UsageError, match="unknown table format 'fancy'.*csv"):
         render(golden_run(), "fancy")
+
+
+def test_the_checks_share_is_told_apart_from_the_harness_records():
+    timing = Timing(setup_s=(0.25,), epoch_s=(0.5,), loop_s=(1.0,), bookkeeping_s=(0.2,),
+                    checks_s=(0.05,))
+    s = replace(scenario("syn", "synthetic", 0.01, 0.001), timing=timing)
+    assert between_steps(s) == (f"{s.name} [{s.device}]: the checks took 5% and the harness's "
+                                "own records between steps 15% of the loop's wall time "
+                                "(outside the timed steps; workers ran on meanwhile)")
+    older = replace(s, timing=replace(s.timing, checks_s=()))
+    assert "checks between steps took 20%" in between_steps(older)

@@ -38,6 +38,9 @@ def test_repeats_run_in_fresh_processes_and_merge(prepared, tmp_path):
     assert m.steps_per_s_ci_low <= m.steps_per_s <= m.steps_per_s_ci_high
     assert m.first_batch_s is not None and m.setup_s > 0 and m.epochs_complete == 2
     assert 0 <= m.bookkeeping_fraction < 1 and m.repeats == 2
+    assert len(t.checks_s) == 2 and all(0 < c < loop for c, loop in zip(t.checks_s, t.loop_s,
+                                                                      strict=True))
+    assert 0 < m.checks_fraction < 1  # the checks' own part of the work between steps
     res = result.resources
     assert len(res.peak_rss_mib) == 2 and res.peak_rss >= max(res.main_peak_rss_mib) > 0
 
