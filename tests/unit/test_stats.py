@@ -106,9 +106,11 @@ def test_transfer_rate_and_device_times():
 
 def test_timing_metrics_take_medians_of_raw_values():
     m = timing_metrics(Timing(setup_s=(0.2, 0.4, 0.3), epoch_s=(1.0, 3.0, 2.0, 2.5),
-                              loop_s=(10.0, 10.0), bookkeeping_s=(1.0, 0.5)))
+                              loop_s=(10.0, 10.0), bookkeeping_s=(1.0, 0.5),
+                              checks_s=(0.4, 0.2)))
     assert m == {"setup_s": 0.3, "epoch_s": 2.25, "epochs_complete": 4,
-                 "bookkeeping_fraction": pytest.approx(0.075)}
+                 "bookkeeping_fraction": pytest.approx(0.075),
+                 "checks_fraction": pytest.approx(0.03)}
     assert timing_metrics(Timing(setup_s=(0.1,)))["setup_s"] == 0.1
     assert timing_metrics(Timing())["bookkeeping_fraction"] is None
 
