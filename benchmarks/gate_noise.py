@@ -14,6 +14,11 @@ and with a 15 % slowdown injected (S). Then, per scenario:
     python3 benchmarks/gate_noise.py --out FILE.json --report-only
 
 The raw per-process means are saved to FILE.json as they come.
+
+With `--fork-vs-fresh LOADER` it asks instead whether a repeat forked from a process that has
+already imported torch, pandas, scikit-learn and PyArrow (a fork server) still shows the
+spread of a fresh process, at what cost a process: forked and fresh repeats of the `ci`
+scenario of LOADER, alternating, `--rounds` of each (Linux: os.fork).
 """
 
 from __future__ import annotations
@@ -71,13 +76,72 @@ def table(found: dict[str, dict[str, list[float]]]) -> str:
                     disable_numparse=True)
 
 
+def one_forked(job) -> float:
+    """Mean step time of `job` run in a child forked from this process."""
+    import os
+
+    from loaderbench.harness import worker
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run the repeat, send its mean step time, leave at once
+        os.close(read)
+        result = worker.execute(job)
+        os.write(write, json.dumps(float(gate.groups(result.steps)[0].mean())).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        value = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    return value
+
+
+def fork_vs_fresh(loader: str, rounds: int, steps: int) -> str:
+    import time
+
+    import pandas  # noqa: F401 - the fork server's imports, paid once
+    import pyarrow.parquet  # noqa: F401
+    import sklearn  # noqa: F401
+    import torch  # noqa: F401
+
+    from loaderbench.harness.protocol import Job
+
+    suite = suites.load("ci")
+    prepared = prepare(suite.dataset)
+    s = next(x for x in resolve(suites.select(suite.scenarios, repeats=1, steps=steps))
+             if x.loader == loader)
+    job = Job(scenario=s, repeat=0, source=prepared.source.to_dict(),
+              preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes)
+    means: dict[str, list[float]] = {"forked": [], "fresh": []}
+    seconds: dict[str, list[float]] = {"forked": [], "fresh": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(rounds):
+            for kind in ("forked", "fresh")[::1 if i % 2 == 0 else -1]:
+                t = time.perf_counter()
+                means[kind].append(one_forked(job) if kind == "forked" else float(
+                    gate.groups(runner.run_job(job, Path(tmp)).steps)[0].mean()))
+                seconds[kind].append(time.perf_counter() - t)
+    rows = [[kind, s.name, len(v), f"{np.exp(np.log(v).mean()) * 1e3:.2f}",
+             f"±{np.log(v).std(ddof=1):.1%}", f"{np.median(seconds[kind]):.1f}"]
+            for kind, v in means.items()]
+    return tabulate(rows, headers=["repeat", "scenario", "processes", "mean step ms",
+                                   "one process sd", "s a process"], tablefmt="github",
+                    disable_numparse=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path)
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--report-only", action="store_true")
+    p.add_argument("--fork-vs-fresh", metavar="LOADER", help="forked vs fresh repeats")
     a = p.parse_args(argv)
+    if a.fork_vs_fresh:
+        print(fork_vs_fresh(a.fork_vs_fresh, a.rounds, a.steps))
+        return 0
+    if a.out is None:
+        p.error("--out is required (except with --fork-vs-fresh)")
     found = json.loads(a.out.read_text()) if a.report_only else \
         measure(a.rounds, a.steps, a.out)
     print(table(found))
