@@ -367,6 +367,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush into a closed pipe
+    prints nothing either (Python's documented recipe for SIGPIPE)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from loaderbench.signals import Terminated, interrupts
 
@@ -387,3 +399,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("loaderbench: interrupted; finished scenarios are in the result file",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `loaderbench compare ... | head`: the reader left, no traceback
+        quiet_stdout()
+        return 128 + 13  # as a shell reports SIGPIPE

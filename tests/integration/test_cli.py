@@ -162,3 +162,22 @@ def test_report_details_shows_the_second_table(finished_run, capsys):
     for s in ok:
         assert s["timing"]["sync"] and s["transfer"]["pinning"] == "n/a"
         assert s["metrics"]["setup_s"] is not None and s["resources"]["cpu_cores_busy"][0] > 0
+
+
+class ClosedPipe:
+    """stdout whose reader has left (`... | head`). This machine's sandbox never reports a
+    closed pipe to the writer, so the error is raised here as the kernel would."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(monkeypatch, capsys):
+    from loaderbench.cli import main
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["list"]) == 141  # as a shell reports SIGPIPE
+    assert capsys.readouterr().err == ""
