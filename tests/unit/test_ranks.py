@@ -112,3 +112,18 @@ def test_loaders_without_rank_sharding_are_skipped():
                                                                  nproc_per_node=2))
     assert runner.rank_skip(Scenario("s", "sharded", nproc_per_node=2)) is None
     assert runner.rank_skip(Scenario("s", "vectorized")) is None
+
+
+def test_a_queued_last_batch_stays_in_its_epoch(checker):
+    """On CUDA the checks read each batch one step late (harness/checks.py); the rank
+    checker's epoch end reads the one still queued, so no batch slips into the next epoch."""
+    from tests.unit.test_checks import QueuedMirror, batches_of
+
+    checker._mirror = QueuedMirror()
+    batches = list(batches_of(checker.source, checker.preprocessor,
+                              np.arange(checker.source.rows)))
+    for epoch in range(2):
+        for b in batches:
+            checker.observe(b)
+        checker.end_epoch(epoch, True)
+    assert [len(ids) for _, _, ids in checker._epoch_ids] == [checker.source.rows] * 2
