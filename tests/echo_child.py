@@ -16,5 +16,9 @@ def answer(request: dict) -> dict:
     return {"echo": request}
 
 
+def main(argv: list[str] | None = None) -> int:
+    return child_main(argv, answer)
+
+
 if __name__ == "__main__":
     sys.exit(child_main(None, answer))

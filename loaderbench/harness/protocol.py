@@ -14,13 +14,14 @@ result).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ def call_child(module: str, request: Any, *, timeout: float, workdir: Path,
     args = [str(request_path), str(reply_path)]
     if via is not None:
         module, args = via[0], [*via[1], "-m", module, *args]
-    code, log = spawn(module, args, timeout, workdir / f"{stem}.log")
+    code, log = spawn(module, args, timeout, workdir / f"{stem}.log", fork=via is None)
     if reply_path.exists():
         return Reply(data=json.loads(reply_path.read_text()))
     if code is None:
@@ -132,10 +133,37 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def spawn(module: str, args: list[str], timeout: float, log_path: Path
+_fork_server: Any = None  # a zygote.ForkServer while `forking()` is active
+
+
+@contextlib.contextmanager
+def forking(enabled: bool = True) -> Iterator[None]:
+    """Inside this block, children (not torchrun launches) fork from one preloaded server
+    (`harness/zygote.py`) instead of starting a fresh interpreter."""
+    global _fork_server
+    if not enabled:
+        yield
+        return
+    from loaderbench.harness.zygote import ForkServer
+
+    server = ForkServer(child_env())
+    previous, _fork_server = _fork_server, server
+    try:
+        yield
+    finally:
+        _fork_server = previous
+        server.close()
+
+
+def spawn(module: str, args: list[str], timeout: float, log_path: Path, fork: bool = False
           ) -> tuple[int | None, str]:
-    """Run `python -m module args` in its own process group, killed whole on timeout or on
+    """Run `python -m module args` in its own process group (or, with `fork` inside
+    `forking()`, `module.main(args)` forked from the server), killed whole on timeout or on
     any exception here (Ctrl-C); (exit code or None on timeout, the output's tail)."""
+    if fork and _fork_server is not None:
+        code = _fork_server.spawn(module, args, timeout, log_path)
+        return code, log_path.read_text(errors="replace")[-LOG_TAIL_CHARS:] \
+            if log_path.exists() else ""
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
                                 stderr=subprocess.STDOUT, env=child_env(),

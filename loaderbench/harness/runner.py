@@ -22,7 +22,7 @@ from loaderbench.harness import devices
 from loaderbench.harness.planning import batch_bytes
 from loaderbench.harness.prepare import Prepared
 from loaderbench.harness.progress import Progress, silent
-from loaderbench.harness.protocol import Job, base_result, call_child
+from loaderbench.harness.protocol import Job, base_result, call_child, forking
 from loaderbench.loaders import get as get_loader
 from loaderbench.results import environment
 from loaderbench.results.records import Resources
@@ -127,10 +127,11 @@ def new_run(suite: str, prepared: Prepared) -> RunResult:
 
 
 def run_all(run: RunResult, scenarios: Sequence[Scenario], prepared: Prepared, *, out: Path,
-            progress: Progress = silent, calibrate_first: bool = True) -> RunResult:
+            progress: Progress = silent, calibrate_first: bool = True,
+            fork_server: bool = False) -> RunResult:
     """Calibrate once (at the run's batch sizes), run every scenario, save after each one;
-    return the finished run."""
-    with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp:
+    return the finished run. With `fork_server`, children fork from one preloaded process."""
+    with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp, forking(fork_server):
         workdir = Path(tmp)
         if calibrate_first and scenarios:
             sizes = batch_bytes(scenarios, len(prepared.source.roles.features))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class RunRequest:
     roles: tuple[tuple[str, Any], ...] = ()
     force: bool = False
     yes: bool = False
+    fork_server: bool = False  # repeats forked from one preloaded process (harness/zygote.py)
 
 
 def default_out(suite_name: str) -> Path:
@@ -86,13 +87,15 @@ def execute(request: RunRequest, progress: Progress | None = None,
         if announce is not None:
             announce(prepared)
         run = runner.new_run(suite.name, prepared)
+        if request.fork_server:
+            run = replace(run, tool={**run.tool, "children": "forked from a fork server"})
         calibrate = request.calibrate
         if previous is not None:
             resume.check_compatible(previous, run, str(out))
             run, calibrate = previous, calibrate and not previous.calibration
         note(f"running {size}")
         run = runner.run_all(run, scenarios, prepared, out=out, progress=progress,
-                             calibrate_first=calibrate)
+                             calibrate_first=calibrate, fork_server=request.fork_server)
     return run, out
 
 

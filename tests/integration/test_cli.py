@@ -181,3 +181,19 @@ def test_a_reader_that_leaves_early_gets_no_traceback(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert main(["list"]) == 141  # as a shell reports SIGPIPE
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.slow
+def test_a_run_through_the_fork_server_says_so_and_passes_its_checks(suite_file, tiny_root,
+                                                                     tmp_path):
+    out = tmp_path / "run.json"
+    proc = subprocess.run([sys.executable, "-m", "loaderbench", "run", "--suite", str(suite_file),
+                           "--data", str(tiny_root), "--out", str(out), "--no-calibrate",
+                           "--fork-server", "--repeats", "2"],
+                          capture_output=True, text=True, timeout=600, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["tool"]["children"] == "forked from a fork server"
+    assert [s["status"] for s in data["scenarios"]] == ["ok", "ok"]
+    assert all(s["checks"]["values"] == "ok" for s in data["scenarios"])
+    assert all(len(s["timing"]["loop_s"]) == 2 for s in data["scenarios"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaderbench.harness.protocol import Job, call_child
+from loaderbench.harness.protocol import Job, call_child, forking
 from loaderbench.scenarios.scenario import Scenario
 
 pytestmark = pytest.mark.slow  # real processes
@@ -32,3 +32,20 @@ def test_a_job_survives_the_trip_with_its_resolved_options():
     job = Job(scenario=Scenario(name="s", loader="arrow-native", options={"threads": 2}),
               repeat=1, source={"root": "/d"}, preprocessor="/p.json", n_classes=4)
     assert Job.from_dict(job.to_dict()) == job
+
+
+@pytest.fixture(scope="module")
+def forked():
+    with forking():
+        yield
+
+
+def test_a_forked_child_answers_fails_and_is_killed_like_a_fresh_one(forked, tmp_path):
+    assert call_child(CHILD, {"x": 1}, timeout=120, workdir=tmp_path).data == {"echo": {"x": 1}}
+    failed = call_child(CHILD, {"fail": True}, timeout=120, workdir=tmp_path)
+    assert failed.error.startswith("exited with code 1") and "the child gave up" in failed.error
+    hung = call_child(CHILD, {"hang": True}, timeout=1, workdir=tmp_path)
+    assert hung.timed_out and "timed out after 1 s" in hung.error
+    again = call_child(CHILD, {"y": 2}, timeout=120, workdir=tmp_path)  # the server goes on
+    assert again.data == {"echo": {"y": 2}}
+

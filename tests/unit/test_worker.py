@@ -80,3 +80,15 @@ def test_merge_keeps_one_value_per_repeat():
     assert merged.timing.setup_s == (0.2, 0.4, 0.3) and merged.timing.epoch_s == (0.5,) * 3
     assert merged.resources.peak_rss == 102.0 and merged.resources.cores_busy == 2.0
     assert merged.metrics.repeats == 3 and merged.metrics.setup_s == pytest.approx(0.3)
+
+
+def test_repeats_forked_from_the_fork_server_run_and_merge(prepared, tmp_path):
+    from loaderbench.harness.protocol import forking
+
+    s = Scenario(name="syn", loader="synthetic", step="none", steps=20, warmup=2, repeats=2,
+                 options={"batch_size": 32, "steps_per_epoch": 10})
+    with forking():
+        result = runner.run_scenario(s, prepared, tmp_path)
+    assert result.status == "ok", result.reason
+    assert set(result.steps.repeat) == {0, 1} and result.checks.values == "ok"
+    assert len(result.timing.loop_s) == 2 and result.metrics.counted_steps == 40
