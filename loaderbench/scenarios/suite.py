@@ -56,9 +56,11 @@ def shipped() -> dict[str, str]:
 
 
 def load(name_or_path: str) -> Suite:
-    """A shipped suite by name, or a user's TOML file by path."""
+    """A shipped suite by name, or a user's TOML file by path (a folder that happens to bear
+    a shipped suite's name, like ./ci, does not hide the suite)."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or path.is_file() or (path.exists()
+                                                     and name_or_path not in shipped()):
         text, label = read_suite_file(path), str(path)
     elif name_or_path in shipped():
         res = resources.files("loaderbench.scenarios").joinpath("suites", f"{name_or_path}.toml")

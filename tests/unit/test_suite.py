@@ -143,3 +143,12 @@ def test_peers_suite_runs_every_peer_beside_vectorized_and_arrow_native():
     for name in peers | {"vectorized", "arrow-native"}:
         assert {x.step for x in s.scenarios if x.loader == name} == {"none", "mlp"}, name
     assert all(x.device == "cpu" for x in s.scenarios)  # --device cuda replaces it
+
+
+def test_a_folder_named_like_a_shipped_suite_does_not_hide_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ci").mkdir()  # e.g. a CI checkout folder next to where the run starts
+    assert suites.load("ci").name == "ci"
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(UsageError, match="is not a file"):
+        suites.load("mine")
