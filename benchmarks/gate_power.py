@@ -9,6 +9,7 @@ every slowed run (detection), per scenario and threshold:
 
     python3 benchmarks/gate_power.py --out DIR [--runs 8] [--slowed-runs 4]
         [--levels 10,15,30] [--repeats 3] [--steps 60] [--thresholds 5,10] [--budget-s 1500]
+        [--fork-server]
 
 Each run is saved as DIR/<kind>-<i>.json as soon as it ends, so a second call with the same
 DIR resumes; measuring stops when --budget-s is spent and the table is made from what exists.
@@ -52,6 +53,7 @@ class Plan:
     repeats: int
     steps: int
     budget_s: float
+    fork_server: bool = False
 
 
 def kinds(plan: Plan) -> list[tuple[str, float]]:
@@ -84,7 +86,8 @@ def measure(plan: Plan, out: Path) -> None:
                                        steps=plan.steps, slowdown=slowdown or None))
         run = runner.new_run("ci", prepared)
         t = time.monotonic()
-        run = runner.run_all(run, chosen, prepared, out=path, calibrate_first=False)
+        run = runner.run_all(run, chosen, prepared, out=path, calibrate_first=False,
+                             fork_server=plan.fork_server)
         run = replace(run, tool={**run.tool, "job_s": time.monotonic() - t,
                                  "load_avg_1min": os.getloadavg()[0]})
         save(run, path)
@@ -301,7 +304,8 @@ def report(out: Path, plan: Plan, thresholds: list[float], load_note: str) -> st
     env = plain[0].env if plain else {}
     head = [f"# Gate power on {env.get('cpu', '?')}, {env.get('cores_usable', '?')} cores",
             "", f"`python3 benchmarks/gate_power.py --out DIR --runs {plan.runs} --slowed-runs "
-            f"{plan.slowed_runs} --repeats {plan.repeats} --steps {plan.steps}`: suite `ci`, "
+            f"{plan.slowed_runs} --repeats {plan.repeats} --steps {plan.steps}"
+            f"{' --fork-server' if plan.fork_server else ''}`: suite `ci`, "
             f"{plan.repeats} repeats x {plan.steps} steps per scenario; runs: {counts}; "
             f"median CI job (`run`) {job_s or 0:.0f} s. {load_note}", "",
             "caught: share of pairs judged `slower`; (noisy): share judged `noisy`; measured: "
@@ -335,10 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--thresholds", default="5,7.5,10", help="gate thresholds in percent")
     p.add_argument("--budget-s", type=float, default=1500.0, help="stop measuring after this")
     p.add_argument("--load-note", default="", help="a line on the machine's load, for the table")
+    p.add_argument("--fork-server", action="store_true",
+                   help="fork repeats from one preloaded process (run --fork-server)")
     p.add_argument("--report-only", action="store_true", help="make the table from DIR only")
     a = p.parse_args(argv)
     plan = Plan(a.runs, a.slowed_runs, tuple(int(x) for x in a.levels.split(",")), a.repeats,
-                a.steps, a.budget_s)
+                a.steps, a.budget_s, a.fork_server)
     a.out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
         measure(plan, a.out)
