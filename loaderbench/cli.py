@@ -370,20 +370,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def quiet_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush into a closed pipe
-    prints nothing either (Python's documented recipe for SIGPIPE)."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (AttributeError, OSError, ValueError):
-        pass
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    from loaderbench.signals import Terminated, interrupts
+    from loaderbench.signals import Terminated, interrupts, quiet_stdout
 
     args = parser().parse_args(argv)
     try:

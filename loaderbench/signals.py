@@ -1,11 +1,14 @@
 """SIGTERM and SIGHUP (a cancelled CI job, `timeout`, a closed terminal) take Ctrl-C's path:
 the exception unwinds the run, so the scenario's process group is ended, temporary folders
-are removed, and the result file keeps every finished scenario; the CLI exits 128 + signal."""
+are removed, and the result file keeps every finished scenario; the CLI exits 128 + signal.
+A closed stdout pipe (`loaderbench ... | head`) ends quietly too (`quiet_stdout`)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -40,3 +43,10 @@ def interrupts() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush into a closed pipe
+    prints nothing either (Python's documented recipe for SIGPIPE)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

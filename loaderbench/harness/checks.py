@@ -216,12 +216,18 @@ class Checker:
         self._wanted[at[picked]] = False
         self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
 
-    def end_epoch(self, epoch: int, complete: bool) -> None:
+    def close_epoch(self) -> np.ndarray:
+        """The epoch's row positions (its queued CUDA batch read first, their range checked),
+        with the buffer and the value sample reset for the next epoch."""
         self.flush()
         ids = self._ids.take()
         self._reset_sample()
         if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
             self.contract = _range_error(ids, self._index)
+        return ids
+
+    def end_epoch(self, epoch: int, complete: bool) -> None:
+        ids = self.close_epoch()
         if not self.covers_dataset or self.contract is not None:
             return
         distinct = self._distinct(ids)  # ids are in range here
@@ -244,7 +250,6 @@ class Checker:
 
     def verdict(self) -> tuple[Checks, str | None]:
         """The checks' record for the result, and a failure reason if any check failed."""
-        self.flush()
         values, rows, value_error = self._values_verdict()
         checks = Checks(self.covers_dataset, self.contract, values, rows, self.allowed_missing,
                         tuple(self.epochs))
@@ -261,6 +266,7 @@ class Checker:
         return None
 
     def _values_verdict(self) -> tuple[ValueCheck, int, str | None]:
+        self.flush()  # a batch still queued at the end holds sampled rows too
         if not self.check_values:
             return ValueCheck.SKIPPED, 0, None
         if self.contract is not None or not self._chunks:

@@ -161,9 +161,7 @@ def spawn(module: str, args: list[str], timeout: float, log_path: Path, fork: bo
     `forking()`, `module.main(args)` forked from the server), killed whole on timeout or on
     any exception here (Ctrl-C); (exit code or None on timeout, the output's tail)."""
     if fork and _fork_server is not None:
-        code = _fork_server.spawn(module, args, timeout, log_path)
-        return code, log_path.read_text(errors="replace")[-LOG_TAIL_CHARS:] \
-            if log_path.exists() else ""
+        return _fork_server.spawn(module, args, timeout, log_path), tail(log_path)
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
                                 stderr=subprocess.STDOUT, env=child_env(),
@@ -177,7 +175,12 @@ def spawn(module: str, args: list[str], timeout: float, log_path: Path, fork: bo
             raise
         if code is None:
             _kill(proc)
-    return code, log_path.read_text(errors="replace")[-LOG_TAIL_CHARS:]
+    return code, tail(log_path)
+
+
+def tail(log_path: Path) -> str:
+    """The end of a child's output (none when it left no log)."""
+    return log_path.read_text(errors="replace")[-LOG_TAIL_CHARS:] if log_path.exists() else ""
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from loaderbench.harness.checks import Checker, _range_error
+from loaderbench.harness.checks import Checker
 from loaderbench.results.records import Checks, EpochCheck, RankCheck, ValueCheck
 
 
@@ -34,17 +34,11 @@ class RankChecker(Checker):
     _epoch_ids: list[tuple[int, bool, np.ndarray]] = field(default_factory=list)
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
-        self.flush()  # a CUDA batch's queued copy (harness/checks.py) belongs to this epoch
-        ids = self._ids.take()
-        self._reset_sample()
-        if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
-            self.contract = _range_error(ids, self._index)
-        self._epoch_ids.append((epoch, complete, ids))
+        self._epoch_ids.append((epoch, complete, self.close_epoch()))
 
     def verdict(self) -> tuple[Checks, str | None]:
         import torch.distributed as dist
 
-        self.flush()
         values, rows, value_error = self._values_verdict()
         mine = {"contract": self.contract, "values": values.value, "value_error": value_error,
                 "value_rows": rows, "epochs": self._epoch_ids}
