@@ -56,6 +56,11 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fork-server", action="store_true",
                    help="fork each repeat from one process that has done the imports (a third "
                         "of the start-up; same means and spread, measured): for many repeats")
+    p.add_argument("--baseline-out", type=Path, metavar="FILE",
+                   help="paired job: also run the baseline, interleaved round by round with "
+                        "this run, into FILE (for `gate`; README, 'Gating regressions')")
+    p.add_argument("--baseline-python", metavar="PY",
+                   help="the interpreter with the baseline's loaderbench (default: this one)")
     p.add_argument("--resume", action="store_true",
                    help="continue the --out file of an interrupted run: run only what it lacks")
     p.add_argument("--force", action="store_true",
@@ -148,7 +153,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         epochs=args.epochs, check_values=not args.no_check, calibrate=not args.no_calibrate,
         resume=args.resume, slowdown=parse_slowdown(args.slowdown),
         nproc_per_node=args.nproc_per_node, fork_server=args.fork_server,
-        roles=role_options(args), force=args.force, yes=args.yes)
+        roles=role_options(args), force=args.force, yes=args.yes,
+        baseline_out=args.baseline_out, baseline_python=args.baseline_python)
     if args.resume and not args.out:
         raise UsageError("--resume needs --out FILE: the result file to continue")
     with display(args.quiet) as progress:
@@ -207,7 +213,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
     threshold = gate.parse_threshold(args.threshold)
     baseline, current = load(args.baseline), load(args.current)
     differ = differences(baseline.env, current.env)
-    if differ and not args.allow_different:
+    paired = gate.paired_files(baseline, current)
+    if paired and args.retry:
+        raise UsageError("--retry cannot add rounds to a paired job; rerun it with more "
+                         "--repeats")
+    if differ and not args.allow_different and not paired:
         raise UsageError("baseline and current ran on different machines or library versions ("
                          + "; ".join(differ) + "); rerun the baseline here, or pass "
                          "--allow-different to compare anyway")
@@ -221,9 +231,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
         current = remeasure(current, undecided)
         save(current, args.current)
         verdicts = gate.gate(baseline, current, threshold)
-    mark = " (different machines)" if differ else ""
-    print(gate.render(verdicts, args.format, threshold, mark))
-    if differ:
+    mark = " (different machines)" if differ and not paired else ""
+    print(gate.render(verdicts, args.format, threshold, mark, paired))
+    if differ and paired:
+        print("note: one paired job; the baseline's interpreter differs: " + "; ".join(differ),
+              file=sys.stderr)
+    elif differ:
         print("note: verdicts compare different machines or versions: " + "; ".join(differ),
               file=sys.stderr)
     code = gate.exit_code(verdicts, args.noisy)

@@ -78,17 +78,20 @@ class Reply:
 
 
 def call_child(module: str, request: Any, *, timeout: float, workdir: Path,
-               label: str = "child", via: tuple[str, list[str]] | None = None) -> Reply:
+               label: str = "child", via: tuple[str, list[str]] | None = None,
+               python: str | None = None) -> Reply:
     """Run `python -m module REQUEST REPLY` with `request` as JSON; read its reply or error.
     `via` (a launcher module and its arguments, e.g. torchrun's) runs
-    `python -m LAUNCHER ARGS -m module REQUEST REPLY` instead."""
+    `python -m LAUNCHER ARGS -m module REQUEST REPLY` instead. `python` is another
+    interpreter with its own loaderbench (a paired run's baseline side); default this one."""
     stem = f"{label}-{uuid.uuid4().hex[:12]}"
     request_path, reply_path = workdir / f"{stem}.in.json", workdir / f"{stem}.out.json"
     request_path.write_text(json.dumps(request))
     args = [str(request_path), str(reply_path)]
     if via is not None:
         module, args = via[0], [*via[1], "-m", module, *args]
-    code, log = spawn(module, args, timeout, workdir / f"{stem}.log", fork=via is None)
+    code, log = spawn(module, args, timeout, workdir / f"{stem}.log", fork=via is None,
+                      python=python)
     if reply_path.exists():
         return Reply(data=json.loads(reply_path.read_text()))
     if code is None:
@@ -124,47 +127,60 @@ def write_reply(path: str | Path, reply: Any) -> None:
     write_atomic(Path(path), dumps(reply))
 
 
-def child_env() -> dict[str, str]:
-    """The child must import this very loaderbench, installed or not."""
+def child_env(python: str | None = None) -> dict[str, str]:
+    """The child must import this very loaderbench, installed or not; a child of another
+    interpreter (`python`) imports its own, so its environment is left as it is."""
     env = dict(os.environ)
+    if python is not None and python != sys.executable:
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
     root = str(Path(loaderbench.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
-_fork_server: Any = None  # a zygote.ForkServer while `forking()` is active
+_fork_servers: dict[str, Any] = {}  # interpreter -> zygote.ForkServer inside `forking()`
 
 
 @contextlib.contextmanager
-def forking(enabled: bool = True) -> Iterator[None]:
+def forking(enabled: bool = True, pythons: tuple[str, ...] = ()) -> Iterator[None]:
     """Inside this block, children (not torchrun launches) fork from one preloaded server
-    (`harness/zygote.py`) instead of starting a fresh interpreter."""
-    global _fork_server
+    per interpreter (`harness/zygote.py`: this one, and each of `pythons`) instead of
+    starting a fresh interpreter."""
     if not enabled:
         yield
         return
     from loaderbench.harness.zygote import ForkServer
 
-    server = ForkServer(child_env())
-    previous, _fork_server = _fork_server, server
+    wanted = dict.fromkeys((sys.executable, *pythons))
+    previous = dict(_fork_servers)
+    started = []
     try:
+        for python in wanted:
+            started.append(ForkServer(child_env(python), python=python))
+            _fork_servers[python] = started[-1]
         yield
     finally:
-        _fork_server = previous
-        server.close()
+        _fork_servers.clear()
+        _fork_servers.update(previous)
+        for server in started:
+            server.close()
 
 
-def spawn(module: str, args: list[str], timeout: float, log_path: Path, fork: bool = False
-          ) -> tuple[int | None, str]:
+def spawn(module: str, args: list[str], timeout: float, log_path: Path, fork: bool = False,
+          python: str | None = None) -> tuple[int | None, str]:
     """Run `python -m module args` in its own process group (or, with `fork` inside
-    `forking()`, `module.main(args)` forked from the server), killed whole on timeout or on
-    any exception here (Ctrl-C); (exit code or None on timeout, the output's tail)."""
-    if fork and _fork_server is not None:
-        return _fork_server.spawn(module, args, timeout, log_path), tail(log_path)
+    `forking()`, `module.main(args)` forked from that interpreter's server), killed whole on
+    timeout or on any exception here (Ctrl-C); (exit code or None on timeout, the output's
+    tail)."""
+    python = python or sys.executable
+    server = _fork_servers.get(python) if fork else None
+    if server is not None:
+        return server.spawn(module, args, timeout, log_path), tail(log_path)
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
-                                stderr=subprocess.STDOUT, env=child_env(),
+        proc = subprocess.Popen([python, "-m", module, *args], stdout=log,
+                                stderr=subprocess.STDOUT, env=child_env(python),
                                 start_new_session=True)
         try:
             code: int | None = proc.wait(timeout=timeout)

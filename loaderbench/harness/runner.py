@@ -57,11 +57,12 @@ def rank_skip(s: Scenario) -> str | None:
     return None
 
 
-def run_job(job: Job, workdir: Path) -> ScenarioResult:
-    """One repeat in a fresh worker process; its failure to answer is a `failed` result."""
+def run_job(job: Job, workdir: Path, python: str | None = None) -> ScenarioResult:
+    """One repeat in a fresh worker process (of `python`, default this interpreter); its
+    failure to answer is a `failed` result."""
     via = launcher(job)
     reply = call_child(RANKS if via else WORKER, job.to_dict(), timeout=job.scenario.timeout_s,
-                       workdir=workdir, label=f"r{job.repeat}", via=via)
+                       workdir=workdir, label=f"r{job.repeat}", via=via, python=python)
     if reply.data is not None:
         return ScenarioResult.from_dict(reply.data)
     fix = " (raise timeout_s in the suite)" if reply.timed_out else ""
@@ -101,12 +102,15 @@ def run_scenario(s: Scenario, prepared: Prepared, workdir: Path, progress: Progr
     for repeat in range(s.repeats):
         note = f" repeat {repeat + 1}/{s.repeats}" if s.repeats > 1 else ""
         progress(f"{s.name} [{s.device}]{note}", *position)
-        job = Job(scenario=s, repeat=repeat, source=prepared.source.to_dict(),
-                  preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes)
-        results.append(run_job(job, workdir))
+        results.append(run_job(job_for(s, prepared, repeat), workdir))
         if results[-1].status == "skipped":
             break
     return merge(results)
+
+
+def job_for(s: Scenario, prepared: Prepared, repeat: int) -> Job:
+    return Job(scenario=s, repeat=repeat, source=prepared.source.to_dict(),
+               preprocessor=str(prepared.preprocessor_path), n_classes=prepared.n_classes)
 
 
 def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str],

@@ -47,6 +47,9 @@ class RunRequest:
     force: bool = False
     yes: bool = False
     fork_server: bool = False  # repeats forked from one preloaded process (harness/zygote.py)
+    #: A paired job (harness/paired.py): the baseline side's file and interpreter.
+    baseline_out: Path | None = None
+    baseline_python: str | None = None
 
 
 def default_out(suite_name: str) -> Path:
@@ -77,6 +80,8 @@ def execute(request: RunRequest, progress: Progress | None = None,
                          "replace it")
     suite, scenarios = plan(request)
     out = request.out or outfile.numbered(default_out(request.suite))
+    if request.baseline_out is not None or request.baseline_python is not None:
+        return execute_paired(request, suite, scenarios, out, progress, announce)
     with outfile.claim(out, request.resume, request.force) as existing:
         previous = load(out) if existing and request.resume else None
         if previous is not None:
@@ -99,15 +104,53 @@ def execute(request: RunRequest, progress: Progress | None = None,
     return run, out
 
 
+def execute_paired(request: RunRequest, suite: suites.Suite, scenarios: tuple[Scenario, ...],
+                   out: Path, progress: Progress,
+                   announce: Callable[[Prepared], None] | None) -> tuple[RunResult, Path]:
+    """`execute` for a paired job: baseline and current interleaved (harness/paired.py)."""
+    from loaderbench.harness import paired
+
+    base_out = request.baseline_out
+    if base_out is None:
+        raise UsageError("--baseline-python needs --baseline-out FILE: where the baseline "
+                         "side's results go")
+    if request.resume:
+        raise UsageError("--resume cannot continue a paired job: run it again")
+    if base_out.resolve() == out.resolve():
+        raise UsageError("--baseline-out and --out name the same file; give two files")
+    pairing = paired.Pairing.new(request.baseline_python)
+    probed = paired.probe(pairing.baseline_python)
+    size = grid_size(scenarios, request.yes, len(paired.SIDES))
+    with outfile.claim(out, False, request.force), \
+            outfile.claim(base_out, False, request.force):
+        roles = suite.roles.override(**dict(request.roles))
+        prepared = prepare(suite.dataset, request.data or suite.data, progress, roles)
+        if announce is not None:
+            announce(prepared)
+        run = runner.new_run(suite.name, prepared)
+        if request.fork_server:
+            run = replace(run, tool={**run.tool, "children": "forked from a fork server"})
+        runs = {"baseline": paired.side_run(run, pairing, "baseline", probed),
+                "current": paired.side_run(run, pairing, "current")}
+        note(f"running {size}: baseline and current interleaved, round by round")
+        runs = paired.run_all_paired(runs, scenarios, prepared,
+                                     outs={"baseline": base_out, "current": out},
+                                     pairing=pairing, progress=progress,
+                                     calibrate_first=request.calibrate,
+                                     fork_server=request.fork_server)
+    return runs["current"], out
+
+
 def duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def grid_size(scenarios: tuple[Scenario, ...], yes: bool) -> str:
-    """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes."""
-    processes = sum(s.repeats * s.nproc_per_node for s in scenarios)
+def grid_size(scenarios: tuple[Scenario, ...], yes: bool, sides: int = 1) -> str:
+    """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes. A paired
+    job runs each repeat once per side."""
+    processes = sides * sum(s.repeats * s.nproc_per_node for s in scenarios)
     size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "
             f"{duration(processes * PROCESS_ESTIMATE_S)} at ~{PROCESS_ESTIMATE_S:g} s a process "
             "(longer with epochs or slow loaders)")

@@ -93,8 +93,9 @@ class ForkServer:
     """The parent's side: start the server, have it fork children, wait for them (killing a
     child's process group at its timeout, or on any exception here, such as Ctrl-C)."""
 
-    def __init__(self, env: dict[str, str], start_timeout: float = 300.0) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+    def __init__(self, env: dict[str, str], start_timeout: float = 300.0,
+                 python: str = sys.executable) -> None:
+        self.proc = subprocess.Popen([python, "-m", __name__], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, start_new_session=True)
         self._buf = b""
         if self._read(time.monotonic() + start_timeout) != {"ready": True}:

@@ -13,6 +13,10 @@ each repeat, repeats resampled as units when a side has several. With a threshol
     insufficient  fewer than MIN_STEPS counted steps or MIN_UNITS windows on a side: never
                   `slower`; it cannot be compared (exit 2)
 
+The two files of one paired job (`run --baseline-out`, harness/paired.py) are judged
+instead from each round's ratio of mean step times, the two sides' repeats having run back
+to back: a t interval over rounds (units.paired_interval), `insufficient` under MIN_ROUNDS.
+
 A scenario that failed in the current run is a regression; one missing from either file,
 skipped, or whose resolved options differ (`different`, naming the option) cannot be
 compared (exit 2), and neither can two files with no scenario in common.
@@ -64,12 +68,30 @@ def parse_threshold(text: str) -> float:
     return value
 
 
-def groups(steps: StepSamples) -> list[np.ndarray]:
-    """Counted step times, one array per repeat."""
+def by_repeat(steps: StepSamples) -> dict[int, np.ndarray]:
+    """Counted step times per repeat index."""
     times = np.asarray(steps.step_s())
     repeats = np.asarray(steps.repeat)
     idx = np.asarray(steps.counted(), dtype=np.int64)
-    return [times[idx][repeats[idx] == r] for r in np.unique(repeats[idx])] if len(idx) else []
+    if not len(idx):
+        return {}
+    return {int(r): times[idx][repeats[idx] == r] for r in np.unique(repeats[idx])}
+
+
+def groups(steps: StepSamples) -> list[np.ndarray]:
+    """Counted step times, one array per repeat."""
+    return list(by_repeat(steps).values())
+
+
+def pairing(run: RunResult) -> str | None:
+    """The id of the paired job (`run --baseline-out`) that wrote `run`, or None."""
+    record = run.tool.get("paired") if isinstance(run.tool, dict) else None
+    return record.get("id") if isinstance(record, dict) else None
+
+
+def paired_files(baseline: RunResult, current: RunResult) -> bool:
+    """Whether the two files are the two sides of one paired job."""
+    return pairing(baseline) is not None and pairing(baseline) == pairing(current)
 
 
 def advice(point: float, low: float, high: float, threshold: float, repeats: int) -> str:
@@ -81,8 +103,28 @@ def advice(point: float, low: float, high: float, threshold: float, repeats: int
     return f"about {factor:.1f}x as many {what} would decide it"
 
 
-def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float) -> Verdict:
-    """The verdict of two ok scenarios from their raw steps."""
+def compared_paired(base: ScenarioResult, cur: ScenarioResult, threshold: float) -> Verdict:
+    """The verdict of one scenario of a paired job, from its rounds' ratios."""
+    rates = base.metrics.get("steps_per_s"), cur.metrics.get("steps_per_s")
+    point, low, high, n = units.paired_interval(units.repeat_means(by_repeat(base.steps)),
+                                                units.repeat_means(by_repeat(cur.steps)))
+    if n < units.MIN_ROUNDS:
+        return Verdict(base.name, base.device, "insufficient", *rates,
+                       note=f"{n} paired round(s) (at least {units.MIN_ROUNDS} needed)")
+    verdict = units.classify(point, low, high, threshold)
+    note = f"paired, {n} rounds"
+    if verdict == "noisy":
+        factor = units.more_data_factor(point, low, high, threshold)
+        note += "; " + (f"about {factor:.1f}x as many rounds (--repeats) would decide it"
+                        if factor else "the change sits on the threshold")
+    return Verdict(base.name, base.device, verdict, *rates, point, low, high, note)
+
+
+def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float,
+             paired: bool = False) -> Verdict:
+    """The verdict of two ok scenarios from their raw steps (a paired job's: its rounds)."""
+    if paired:
+        return compared_paired(base, cur, threshold)
     b, c = units.units(groups(base.steps)), units.units(groups(cur.steps))
     rates = base.metrics.get("steps_per_s"), cur.metrics.get("steps_per_s")
     for side, parts in (("baseline", b), ("current", c)):
@@ -98,7 +140,7 @@ def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float) -> Ver
 
 
 def judge(base: ScenarioResult | None, cur: ScenarioResult | None,
-          threshold: float) -> Verdict:
+          threshold: float, paired: bool = False) -> Verdict:
     ref = cur or base
     assert ref is not None
     name, device = ref.name, ref.device
@@ -114,16 +156,18 @@ def judge(base: ScenarioResult | None, cur: ScenarioResult | None,
         return Verdict(name, device, "skipped", note=f"baseline {base.status}: {base.reason}")
     if cur.status == "skipped":
         return Verdict(name, device, "skipped", note=cur.reason)
-    return compared(base, cur, threshold)
+    return compared(base, cur, threshold, paired)
 
 
 def gate(baseline: RunResult, current: RunResult, threshold: float = 0.05) -> list[Verdict]:
-    """One verdict per scenario in either file, in the current run's order."""
+    """One verdict per scenario in either file, in the current run's order; the two sides
+    of a paired job are judged round by round."""
     key = lambda s: (s.name, s.device)  # noqa: E731
     base = {key(s): s for s in baseline.scenarios}
     cur = {key(s): s for s in current.scenarios}
     order = [key(s) for s in current.scenarios] + [k for k in base if k not in cur]
-    return [judge(base.get(k), cur.get(k), threshold) for k in order]
+    paired = paired_files(baseline, current)
+    return [judge(base.get(k), cur.get(k), threshold, paired) for k in order]
 
 
 def exit_code(verdicts: Sequence[Verdict], noisy: str = "pass") -> int:
@@ -140,9 +184,12 @@ def _pct(x: float | None) -> str:
 
 
 def render(verdicts: Sequence[Verdict], fmt: str = "github", threshold: float = 0.05,
-           mark: str = "") -> str:
+           mark: str = "", paired: bool = False) -> str:
     """The gate's table: step-time change (positive = slower) with its interval and verdict.
     `mark` is appended to every verdict (runs from different machines)."""
+    how = ("each round's ratio of the two sides' mean step times, run back to back (t "
+           "interval over rounds)" if paired else
+           "mean over counted steps (windows of consecutive steps resampled)")
     rows = [[v.name, v.device, num(v.baseline_steps_per_s), num(v.current_steps_per_s),
              _pct(v.ratio), f"{_pct(v.low)} .. {_pct(v.high)}" if v.low is not None else "-",
              (v.verdict.upper() if v.verdict in ("slower", "failed") else v.verdict) + mark,
@@ -150,5 +197,4 @@ def render(verdicts: Sequence[Verdict], fmt: str = "github", threshold: float = 
     headers = ("scenario", "device", "baseline steps/s", "current steps/s", "step time",
                "95% interval", "verdict", "note")
     return table(fmt, headers, rows, notes=[
-        f"threshold ±{threshold:.0%}; step time = mean over counted steps (windows of "
-        "consecutive steps resampled); positive = slower"])
+        f"threshold ±{threshold:.0%}; step time = {how}; positive = slower"])

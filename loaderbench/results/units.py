@@ -14,7 +14,7 @@ interval, so the gate's verdicts are exact in tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -102,6 +102,31 @@ def ratio_interval(base: Sequence[np.ndarray], cur: Sequence[np.ndarray], level:
     if floor is not None:
         low, high = min(low, floor[0]), max(high, floor[1])
     return mean_step(cur) / mean_step(base), low, high
+
+
+MIN_ROUNDS = 3  # paired rounds below which no verdict is given
+
+
+def repeat_means(steps_by_repeat: Mapping[int, np.ndarray]) -> dict[int, float]:
+    """Each repeat's mean step time (a repeat with no counted step is left out)."""
+    return {r: float(np.mean(t)) for r, t in steps_by_repeat.items() if len(t)}
+
+
+def paired_interval(base: Mapping[int, float], cur: Mapping[int, float]
+                    ) -> tuple[float, float, float, int]:
+    """A paired job's ratio current / baseline of mean step time: from each round's ratio (the
+    two sides' repeats run back to back, so drift between rounds cancels), in logs, the mean
+    and its 95% t interval; (point, low, high, rounds). Rounds missing on a side are left
+    out; under two rounds the interval is unbounded."""
+    rounds = sorted(set(base) & set(cur))
+    d = np.log([cur[r] / base[r] for r in rounds]) if rounds else np.zeros(0)
+    if len(d) < 2:
+        centre = float(np.exp(d.mean())) if len(d) else 1.0
+        return centre, 0.0, float("inf"), len(d)
+    half = t975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    centre = d.mean()
+    return float(np.exp(centre)), float(np.exp(centre - half)), float(np.exp(centre + half)), \
+        len(d)
 
 
 def shortfall(parts: Sequence[np.ndarray]) -> str | None:
