@@ -87,13 +87,7 @@ def execute(request: RunRequest, progress: Progress | None = None,
         if previous is not None:
             scenarios = resume.remaining(previous, scenarios, str(out))
         size = grid_size(scenarios, request.yes)
-        roles = suite.roles.override(**dict(request.roles))
-        prepared = prepare(suite.dataset, request.data or suite.data, progress, roles)
-        if announce is not None:
-            announce(prepared)
-        run = runner.new_run(suite.name, prepared)
-        if request.fork_server:
-            run = replace(run, tool={**run.tool, "children": "forked from a fork server"})
+        prepared, run = prepared_run(request, suite, progress, announce)
         calibrate = request.calibrate
         if previous is not None:
             resume.check_compatible(previous, run, str(out))
@@ -102,6 +96,19 @@ def execute(request: RunRequest, progress: Progress | None = None,
         run = runner.run_all(run, scenarios, prepared, out=out, progress=progress,
                              calibrate_first=calibrate, fork_server=request.fork_server)
     return run, out
+
+
+def prepared_run(request: RunRequest, suite: suites.Suite, progress: Progress,
+                 announce: Callable[[Prepared], None] | None) -> tuple[Prepared, RunResult]:
+    """The data prepared (`announce` told, before any timing) and the new run's record."""
+    roles = suite.roles.override(**dict(request.roles))
+    prepared = prepare(suite.dataset, request.data or suite.data, progress, roles)
+    if announce is not None:
+        announce(prepared)
+    run = runner.new_run(suite.name, prepared)
+    if request.fork_server:
+        run = replace(run, tool={**run.tool, "children": "forked from a fork server"})
+    return prepared, run
 
 
 def execute_paired(request: RunRequest, suite: suites.Suite, scenarios: tuple[Scenario, ...],
@@ -123,13 +130,7 @@ def execute_paired(request: RunRequest, suite: suites.Suite, scenarios: tuple[Sc
     size = grid_size(scenarios, request.yes, len(paired.SIDES))
     with outfile.claim(out, False, request.force), \
             outfile.claim(base_out, False, request.force):
-        roles = suite.roles.override(**dict(request.roles))
-        prepared = prepare(suite.dataset, request.data or suite.data, progress, roles)
-        if announce is not None:
-            announce(prepared)
-        run = runner.new_run(suite.name, prepared)
-        if request.fork_server:
-            run = replace(run, tool={**run.tool, "children": "forked from a fork server"})
+        prepared, run = prepared_run(request, suite, progress, announce)
         runs = {"baseline": paired.side_run(run, pairing, "baseline", probed),
                 "current": paired.side_run(run, pairing, "current")}
         note(f"running {size}: baseline and current interleaved, round by round")

@@ -1,0 +1,192 @@
+"""What a paired gate job can see (`run --baseline-out`): false alarms and detection when
+baseline and current run interleaved in one job, on this machine.
+
+Each measured job runs the `ci` suite's scenarios as `run --baseline-out` does (rounds, one
+fresh process a side each round, forked from a preloaded server, the order reversed every
+other round), with four arms instead of two, to spend the machine's time on more pairs:
+A and A2 (plain) and S15 and S<level> (a slowdown injected into every loader,
+harness/inject.py; the second level alternates over --levels). Then per scenario:
+
+    A/A          gate(A, A2): any `slower` is a false alarm
+    detection    gate(A, S15), gate(A, S<level>): `slower` is a catch
+
+Pairs from one job share arm A, so the A/A and detection pairs of a job are not independent;
+jobs are. The CI job's own time is measured on real `loaderbench run --baseline-out` jobs
+(--cli-jobs, A/A; their verdicts are counted too).
+
+    python3 benchmarks/gate_power_paired.py --out DIR [--jobs 10] [--cli-jobs 2]
+        [--levels 10,30] [--thresholds 5,10] [--budget-s 4800] [--report-only]
+
+Every arm is saved as DIR/job<j>-<arm>.json when its job ends, so a second call resumes.
+Writes DIR/gate_power_paired.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gate_power import cell, goals, realized, spread, tally
+from tabulate import tabulate
+
+from loaderbench.harness import runner
+from loaderbench.harness.planning import resolve
+from loaderbench.harness.prepare import prepare
+from loaderbench.harness.protocol import forking
+from loaderbench.results.schema import RunResult
+from loaderbench.results.store import load, save
+from loaderbench.scenarios import suite as suites
+
+MAIN_LEVEL = 15
+
+
+def arms(job: int, levels: tuple[int, ...]) -> dict[str, float]:
+    """The job's arms and their injected slowdowns."""
+    extra = levels[job % len(levels)]
+    return {"A": 0.0, "A2": 0.0, f"S{MAIN_LEVEL}": MAIN_LEVEL / 100, f"S{extra}": extra / 100}
+
+
+def order(names: list[str], r: int) -> list[str]:
+    """Reversed every other round, so every pair of arms alternates who goes first."""
+    return names if r % 2 == 0 else names[::-1]
+
+
+def one_job(job: int, levels: tuple[int, ...], suite: str, out: Path) -> None:
+    """Every round of every scenario, each arm's repeat in its own forked process."""
+    s = suites.load(suite)
+    prepared = prepare(s.dataset)
+    plan = resolve(suites.select(s.scenarios))
+    slow = arms(job, levels)
+    runs = {a: replace(runner.new_run(suite, prepared),
+                       tool={"paired": {"id": f"job{job}", "side": a}}) for a in slow}
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp, forking(True):
+        for sc in plan:
+            done: dict[str, list] = {a: [] for a in slow}
+            for r in range(sc.repeats):
+                for a in order(list(slow), r):
+                    job_ = runner.job_for(replace(sc, slowdown=slow[a]), prepared, r)
+                    done[a].append(runner.run_job(job_, Path(tmp)))
+            for a in slow:
+                runs[a] = runs[a].with_scenario(runner.merge(done[a]))
+    for a, run in runs.items():
+        tool = {**run.tool, "job_s": time.monotonic() - start, "load": os.getloadavg()[0]}
+        save(replace(run, tool=tool), out / f"job{job:02d}-{a}.json")
+
+
+def cli_job(i: int, suite: str, out: Path) -> None:
+    """The README's recipe as a CI job would run it (A/A), timed."""
+    base, cur = out / f"cli{i:02d}-base.json", out / f"cli{i:02d}-cur.json"
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "loaderbench", "run", "--quiet", "--suite", suite,
+                    "--fork-server", "--baseline-out", str(base), "--out", str(cur)],
+                   check=True, capture_output=True)
+    took = time.monotonic() - start
+    for path in (base, cur):
+        run = load(path)
+        save(replace(run, tool={**run.tool, "job_s": took, "load": os.getloadavg()[0]}), path)
+
+
+def measure(a: argparse.Namespace, levels: tuple[int, ...]) -> None:
+    start = time.monotonic()
+    todo = [("cli", i) for i in range(a.cli_jobs)] + [("job", j) for j in range(a.jobs)]
+    for kind, i in todo:
+        if (a.out / (f"cli{i:02d}-cur.json" if kind == "cli" else f"job{i:02d}-A.json")).exists():
+            continue
+        if time.monotonic() - start > a.budget_s:
+            print(f"budget of {a.budget_s:g} s spent: stopping before {kind} {i}",
+                  file=sys.stderr)
+            return
+        t = time.monotonic()
+        (cli_job if kind == "cli" else lambda i, s, o: one_job(i, levels, s, o))(
+            i, a.suite, a.out)
+        print(f"{kind} {i}: {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
+
+
+def pairs(out: Path, levels: tuple[int, ...]) -> dict[str, list[tuple[RunResult, RunResult]]]:
+    """A/A pairs (A vs A2, and every CLI job) and detection pairs per level."""
+    found: dict[str, list[tuple[RunResult, RunResult]]] = {"aa": []}
+    for path in sorted(out.glob("cli*-base.json")):
+        found["aa"].append((load(path), load(path.with_name(path.name.replace("base", "cur")))))
+    for path in sorted(out.glob("job*-A.json")):
+        base = load(path)
+        for other in sorted(out.glob(path.name.replace("-A.json", "-*.json"))):
+            arm = other.stem.split("-")[1]
+            key = "aa" if arm == "A2" else arm[1:] if arm.startswith("S") else None
+            if key is not None:
+                found.setdefault(key, []).append((base, load(other)))
+    return found
+
+
+def table(found: dict, threshold: float, levels: list[str]) -> tuple[str, dict]:
+    aa = tally(found["aa"], threshold)
+    det = {lv: tally(found.get(lv, []), threshold) for lv in levels}
+    rows, shares = [], {"aa": [], "15": []}
+    for name in aa:
+        row = [name, len(aa[name]), spread(aa[name]), cell(aa[name], "slower")]
+        shares["aa"] += aa[name]
+        for lv in levels:
+            got = det[lv].get(name, [])
+            row += [len(got), cell(got, "slower"), realized(got)]
+            shares["15"] += got if lv == str(MAIN_LEVEL) else []
+        rows.append(row)
+    headers = ["scenario", "A/A pairs", "A/A sd", "A/A slower (noisy)"]
+    for lv in levels:
+        headers += [f"{lv}% pairs", f"{lv}% caught (noisy)", f"{lv}% measured"]
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), shares
+
+
+def report(out: Path, levels: tuple[int, ...], thresholds: list[float]) -> str:
+    found = pairs(out, levels)
+    cli = sorted(load(p).tool["job_s"] for p in out.glob("cli*-cur.json"))
+    job_s = cli[len(cli) // 2] if cli else None
+    jobs = sorted(out.glob("job*-A.json"))
+    env = load(jobs[0]).env if jobs else {}
+    loads = sorted(load(p).tool.get("load", 0.0) for p in [*jobs, *out.glob("cli*-cur.json")])
+    shown = sorted({k for k in found if k != "aa"}, key=int)
+    head = [f"# Paired gate power on {env.get('cpu', '?')}, {env.get('cores_usable', '?')} "
+            "cores", "", f"`python3 benchmarks/gate_power_paired.py`: {len(jobs)} four-arm jobs "
+            f"and {len(cli)} CLI jobs (`run --suite ci --fork-server --baseline-out`, A/A), "
+            f"CLI job {', '.join(f'{s:.0f} s' for s in cli) or '-'}; 1-minute load at the end "
+            f"of each job {loads[0] if loads else 0:.1f} to {loads[-1] if loads else 0:.1f}.",
+            "", "caught: share of pairs judged `slower`; (noisy): share judged `noisy`; "
+            "measured: median change of mean step time over the pairs.", ""]
+    body = []
+    for t in thresholds:
+        text, shares = table(found, t, shown)
+        body += [f"## gate --threshold {t * 100:g}%", "", text, "",
+                 *(f"- {goals(shares, job_s, n)}" for n in ("pass", "fail")), ""]
+    return "\n".join(head + body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--suite", default="ci")
+    p.add_argument("--jobs", type=int, default=10, help="four-arm jobs")
+    p.add_argument("--cli-jobs", type=int, default=2, help="timed CLI jobs (A/A)")
+    p.add_argument("--levels", default="10,30", help="second slowdown, alternating (percent)")
+    p.add_argument("--thresholds", default="5,10", help="gate thresholds in percent")
+    p.add_argument("--budget-s", type=float, default=4800.0, help="stop measuring after this")
+    p.add_argument("--report-only", action="store_true", help="make the table from DIR only")
+    a = p.parse_args(argv)
+    levels = tuple(int(x) for x in a.levels.split(","))
+    a.out.mkdir(parents=True, exist_ok=True)
+    if not a.report_only:
+        measure(a, levels)
+    text = report(a.out, levels, [float(x) / 100 for x in a.thresholds.split(",")])
+    (a.out / "gate_power_paired.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
