@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from tabulate import tabulate
 
-from loaderbench.harness.checks import Checker, HostMirror, Pending
+from loaderbench.harness.checks import Checker, HostBatch, HostMirror, Pending
 from loaderbench.harness.prepare import prepare
 from loaderbench.loaders.base import Batch
 from loaderbench.scenarios.dataset import DatasetSpec
@@ -49,11 +49,12 @@ def epoch_batches(rows: int, n_features: int, batch_size: int, device: str) -> l
 class WholeBatchMirror(HostMirror):
     """The old way: the whole batch copied back and waited for at once (a device sync)."""
 
-    def __call__(self, batch: Batch) -> Pending:
-        pending = super().__call__(batch)
-        if pending.event is not None:
-            pending.event.synchronize()
-        return Pending(pending.views, None)
+    def __call__(self, batch: Batch) -> Pending | HostBatch:
+        got = super().__call__(batch)
+        if isinstance(got, Pending) and got.event is not None:
+            got.event.synchronize()
+            return Pending(got.views, None)
+        return got
 
 def checks_time(checker: Checker, batches: list[Batch], epoch: int) -> float:
     """Seconds per batch of today's checks: observe every batch, then the epoch's end."""

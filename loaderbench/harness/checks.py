@@ -7,7 +7,9 @@ coverage  each complete epoch holds every row exactly once (rows with a null lab
           cut short by a step limit is checked for duplicates only and marked partial. Rows
           are counted by their position in the sorted ids (the ids themselves when they are
           0..N-1, as positions in the files are).
-values    a fixed sample of rows (position % stride == 0), taken in every epoch, compared with
+values    a fixed sample of rows (position % stride == 0, the stride a power of two so that a
+          batch's sampled rows are found with a bitwise and, not a lookup per row in a table
+          the size of the data), taken in every epoch, compared with
           the reference preprocessing (pandas + sklearn + map encoding) within float32
           rounding; a mismatch names the first column that differs and the row.
 """
@@ -47,11 +49,12 @@ class IdBuffer:
         self._data[self._n : end] = ids
         self._n = end
 
-    def take(self) -> np.ndarray:
-        """This epoch's ids (a copy), and the buffer emptied for the next."""
-        out = self._data[: self._n].copy()
+    def take(self, copy: bool = True) -> np.ndarray:
+        """This epoch's ids, and the buffer emptied for the next; without `copy`, a view
+        that the next append overwrites."""
+        out = self._data[: self._n]
         self._n = 0
-        return out
+        return out.copy() if copy else out
 
 
 def contract_error(batch: Batch, n_features: int,
@@ -105,11 +108,13 @@ class HostMirror:
                                                                                         None]
         self._turn = 0
 
-    def __call__(self, batch: Batch) -> Pending:
-        if batch.row_id.device.type == "cpu":
-            return Pending(list(batch), None)
-        if batch.row_id.device.type != "cuda":
-            return Pending([t.cpu() for t in batch], None)
+    def __call__(self, batch: Batch) -> Pending | HostBatch:
+        """A CPU batch as it is; another device's copied now; a CUDA batch's copy queued."""
+        features, targets, ids = batch
+        if ids.is_cpu:
+            return HostBatch(ids.numpy(), targets.numpy(), features.numpy())
+        if not ids.is_cuda:
+            return Pending([t.cpu() for t in batch], None).wait()
         buffers, event = self._next_set(batch)
         views = [mine[:batch.rows] for mine in buffers]
         for mine, theirs in zip(views, batch, strict=True):
@@ -159,12 +164,14 @@ class Checker:
         self._target = torch_dtype(self.source.target.dtype)
         self._ids = IdBuffer(self.source.rows if self.covers_dataset else 0)
         self._index = RowIndex(self.source)
+        self._mask = self.stride - 1
         self._expected = self._index.kept() if self.covers_dataset else None
         self._reset_sample()
 
     @property
     def stride(self) -> int:
-        return max(1, self.source.rows // VALUE_SAMPLE)
+        """A power of two: the sample holds VALUE_SAMPLE to 2 x VALUE_SAMPLE rows."""
+        return 1 << max(0, (self.source.rows // VALUE_SAMPLE).bit_length() - 1)
 
     def _reset_sample(self) -> None:
         if not self.check_values:
@@ -183,12 +190,12 @@ class Checker:
         self.contract = contract_error(batch, self._n_features, self._target)
         if self.contract is not None:
             return
-        pending = self._mirror(batch)
-        if pending.event is None:
-            self._read(pending.wait())
+        got = self._mirror(batch)
+        if isinstance(got, Pending) and got.event is not None:
+            self.flush()
+            self._pending = got
             return
-        self.flush()
-        self._pending = pending
+        self._read(got.wait() if isinstance(got, Pending) else got)
 
     def flush(self) -> None:
         """Read the batch whose copy is still queued, if any."""
@@ -208,26 +215,34 @@ class Checker:
             self._sample_values(host, at)
 
     def _sample_values(self, host: HostBatch, at: np.ndarray) -> None:
-        picked = np.flatnonzero(np.take(self._wanted, at, mode="clip"))
+        """Keep the batch's rows of the value sample not yet kept this epoch. The sample's
+        rows are found arithmetically (a bitwise and over the batch): a lookup per row in a
+        table the size of the data misses the cache on large data, many times a batch."""
+        picked = np.flatnonzero((at & self._mask) == 0)
         if not picked.size:
             return
-        inside = (at[picked] >= 0) & (at[picked] < self.source.rows)  # others fail later
-        picked = picked[inside]
-        self._wanted[at[picked]] = False
+        pos = at[picked]
+        fresh = (pos >= 0) & (pos < self.source.rows)  # others fail later
+        fresh[fresh] = self._wanted[pos[fresh]]
+        picked = picked[fresh]
+        if not picked.size:
+            return
+        self._wanted[pos[fresh]] = False
         self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
 
-    def close_epoch(self) -> np.ndarray:
+    def close_epoch(self, copy: bool = True) -> np.ndarray:
         """The epoch's row positions (its queued CUDA batch read first, their range checked),
-        with the buffer and the value sample reset for the next epoch."""
+        with the buffer and the value sample reset for the next epoch; without `copy`, valid
+        until the next batch is observed."""
         self.flush()
-        ids = self._ids.take()
+        ids = self._ids.take(copy)
         self._reset_sample()
         if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
             self.contract = _range_error(ids, self._index)
         return ids
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
-        ids = self.close_epoch()
+        ids = self.close_epoch(copy=False)  # judged here, before the next batch
         if not self.covers_dataset or self.contract is not None:
             return
         distinct = self._distinct(ids)  # ids are in range here

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from loaderbench.harness.checks import Checker, HostMirror, Pending, contract_error, reference_rows
@@ -208,3 +209,16 @@ def test_a_queued_copy_is_read_one_batch_later_and_at_the_epoch_end(tiny_source,
     feed(checker, good[:-1], epoch=1, complete=False)
     checker.observe(last)  # still queued when the verdict is asked for: read then
     assert f"at row_id {row}" in checker.verdict()[1]
+
+
+
+@pytest.mark.parametrize("rows", [1, 1999, 2000, 4095, 200_000, 1_600_000])
+def test_the_value_sample_stride_is_a_power_of_two_giving_enough_rows(rows):
+    from types import SimpleNamespace
+
+    from loaderbench.harness.checks import VALUE_SAMPLE
+
+    stride = Checker.stride.fget(SimpleNamespace(source=SimpleNamespace(rows=rows)))
+    assert stride & (stride - 1) == 0
+    sample = len(range(0, rows, stride))
+    assert sample == rows if rows < 2 * VALUE_SAMPLE else VALUE_SAMPLE <= sample <= 2 * VALUE_SAMPLE
