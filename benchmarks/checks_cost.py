@@ -9,6 +9,7 @@ so the queued copy has little to hide behind: the loop's own figure (`checks` in
 `report --scaling`) is the one that counts.
 
     python3 benchmarks/checks_cost.py [--device cuda] [--batch-size 4096] [--epochs 3]
+        [--rows N]
 
 Prints one table (microseconds per batch, median over epochs). The features are random, so
 the value check finds mismatches: this measures cost only (tests/ check the verdicts).
@@ -70,9 +71,10 @@ def main() -> int:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--batch-size", type=int, default=4096)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--rows", type=int, help="dataset rows (default: the default dataset's)")
     ap.add_argument("--profile", action="store_true", help="print where today's checks spend")
     args = ap.parse_args()
-    prepared = prepare(DatasetSpec())
+    prepared = prepare(DatasetSpec(rows=args.rows) if args.rows else DatasetSpec())
     pre = Preprocessor.load(prepared.preprocessor_path)
     batches = epoch_batches(prepared.source.rows, pre.n_features, args.batch_size, args.device)
     runs = {"now: the whole batch's copy queued, read one batch later (no sync)":

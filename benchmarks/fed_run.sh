@@ -38,6 +38,8 @@ case "$part" in
     run 90 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu \
       tests/gpu/test_cuda.py tests/gpu/test_loaders_cuda.py -k "checks or values or shm"
     run 60 "$out/checks-cost.txt" python3 benchmarks/checks_cost.py
+    run 60 "$out/checks-cost-cpu.txt" python3 benchmarks/checks_cost.py --device cpu \
+      --rows 1600000
     run 150 "$out/fed-check.txt" python3 -m loaderbench run --quiet --no-calibrate --details \
       --scaling --suite benchmarks/suites/fed-check.toml --out "$out/h200-fed-check.json"
     run 125 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \

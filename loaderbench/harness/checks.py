@@ -6,12 +6,12 @@ coverage  each complete epoch holds every row exactly once (rows with a null lab
           when those are dropped); duplicates and missing rows are counted per epoch. An epoch
           cut short by a step limit is checked for duplicates only and marked partial. Rows
           are counted by their position in the sorted ids (the ids themselves when they are
-          0..N-1, as positions in the files are).
+          0..N-1, as positions in the files are), marked batch by batch in a byte per row.
 values    a fixed sample of rows (position % stride == 0, the stride a power of two so that a
           batch's sampled rows are found with a bitwise and, not a lookup per row in a table
-          the size of the data), taken in every epoch, compared with
-          the reference preprocessing (pandas + sklearn + map encoding) within float32
-          rounding; a mismatch names the first column that differs and the row.
+          the size of the data), taken in every epoch, compared with the reference
+          preprocessing (pandas + sklearn + map encoding) within float32 rounding; a mismatch
+          names the first column that differs and the row.
 """
 
 from __future__ import annotations
@@ -30,31 +30,6 @@ from loaderbench.scenarios.source import DataSource, read_column, read_ids
 VALUE_SAMPLE = 2000
 RTOL = 1e-5
 ATOL = 1e-5
-
-
-class IdBuffer:
-    """The row ids of one epoch, appended into one growing array: copying into memory already
-    touched costs a few microseconds a batch, where a fresh array per batch costs page faults."""
-
-    def __init__(self, capacity: int) -> None:
-        self._data = np.empty(max(1, capacity), dtype=np.int64)
-        self._n = 0
-
-    def append(self, ids: np.ndarray) -> None:
-        end = self._n + len(ids)
-        if end > len(self._data):
-            grown = np.empty(max(end, 2 * len(self._data)), dtype=np.int64)
-            grown[: self._n] = self._data[: self._n]
-            self._data = grown
-        self._data[self._n : end] = ids
-        self._n = end
-
-    def take(self, copy: bool = True) -> np.ndarray:
-        """This epoch's ids, and the buffer emptied for the next; without `copy`, a view
-        that the next append overwrites."""
-        out = self._data[: self._n]
-        self._n = 0
-        return out.copy() if copy else out
 
 
 def contract_error(batch: Batch, n_features: int,
@@ -138,11 +113,11 @@ class HostMirror:
 class Checker:
     """Collects what each batch shows and judges it at the end of each epoch and run.
 
-    Per batch it only copies the row ids and, for rows of the value sample not yet seen this
-    epoch, their features: a mask lookup, so the between-step cost stays a few microseconds
-    (it is outside the timed step, but it is wall time the loader's workers get for free).
-    The value sample is taken again in every epoch, so a loader that goes wrong after its
-    first epoch is caught too.
+    Per batch it checks the ids' range, marks the batch's rows in a byte per row of the data
+    and, for rows of the value sample not yet seen this epoch, keeps their features: a few
+    microseconds a batch (outside the timed step, but wall time the loader's workers get for
+    free). The value sample is taken again in every epoch, so a loader that goes wrong after
+    its first epoch is caught too.
     """
 
     source: DataSource
@@ -155,14 +130,14 @@ class Checker:
     _chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _wanted: np.ndarray | None = None
     _sample: np.ndarray | None = None
-    _seen: np.ndarray | None = None
     _mirror: HostMirror = field(default_factory=lambda: HostMirror())
     _pending: Pending | None = None
 
     def __post_init__(self) -> None:
         self._n_features = self.preprocessor.n_features
         self._target = torch_dtype(self.source.target.dtype)
-        self._ids = IdBuffer(self.source.rows if self.covers_dataset else 0)
+        self._rows = 0  # rows seen this epoch
+        self._seen = np.zeros(self.source.rows if self.covers_dataset else 0, dtype=bool)
         self._index = RowIndex(self.source)
         self._mask = self.stride - 1
         self._expected = self._index.kept() if self.covers_dataset else None
@@ -206,13 +181,20 @@ class Checker:
     def _read(self, host: HostBatch) -> None:
         ids = host.ids
         at = self._index(ids)
-        if self.covers_dataset:
-            self._ids.append(at)  # copied: a loader may refill the same tensor next step
-        elif at.min() < 0 or at.max() >= self.source.rows:
+        if at.min() < 0 or at.max() >= self.source.rows:
             self.contract = _range_error(ids, self._index)
             return
+        if self.covers_dataset:
+            self._record(at)
         if self._wanted is not None:
             self._sample_values(host, at)
+
+    def _record(self, at: np.ndarray) -> None:
+        """Mark the batch's rows seen this epoch, while its ids are still in the cache: a
+        byte per row of the data, so duplicates and missing rows are counted at the epoch's
+        end without keeping (and reading twice more) an epoch of ids."""
+        self._rows += len(at)
+        self._seen[at] = True
 
     def _sample_values(self, host: HostBatch, at: np.ndarray) -> None:
         """Keep the batch's rows of the value sample not yet kept this epoch. The sample's
@@ -230,38 +212,23 @@ class Checker:
         self._wanted[pos[fresh]] = False
         self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
 
-    def close_epoch(self, copy: bool = True) -> np.ndarray:
-        """The epoch's row positions (its queued CUDA batch read first, their range checked),
-        with the buffer and the value sample reset for the next epoch; without `copy`, valid
-        until the next batch is observed."""
+    def close_epoch(self) -> None:
+        """Read the epoch's queued CUDA batch; reset the value sample for the next epoch."""
         self.flush()
-        ids = self._ids.take(copy)
         self._reset_sample()
-        if len(ids) and self.contract is None and (ids.min() < 0 or ids.max() >= self.source.rows):
-            self.contract = _range_error(ids, self._index)
-        return ids
 
     def end_epoch(self, epoch: int, complete: bool) -> None:
-        ids = self.close_epoch(copy=False)  # judged here, before the next batch
+        self.close_epoch()
+        rows, self._rows = self._rows, 0
         if not self.covers_dataset or self.contract is not None:
             return
-        distinct = self._distinct(ids)  # ids are in range here
-        duplicates = len(ids) - distinct
+        distinct = int(np.count_nonzero(self._seen))
         missing = None
         if complete:
             missing = self.source.rows - distinct if self._expected is None else \
                 int(np.count_nonzero(self._expected & ~self._seen))
-        self.epochs.append(EpochCheck(epoch, complete, len(ids), duplicates, missing))
-
-    def _distinct(self, ids: np.ndarray) -> int:
-        """How many different row ids: a scatter into a reused byte per row (cache-friendly
-        where a bincount of 8-byte counters is not)."""
-        if self._seen is None:
-            self._seen = np.zeros(self.source.rows, dtype=bool)
-        else:
-            self._seen.fill(False)
-        self._seen[ids] = True
-        return int(np.count_nonzero(self._seen))
+        self._seen.fill(False)
+        self.epochs.append(EpochCheck(epoch, complete, rows, rows - distinct, missing))
 
     def verdict(self) -> tuple[Checks, str | None]:
         """The checks' record for the result, and a failure reason if any check failed."""

@@ -23,6 +23,31 @@ from loaderbench.harness.checks import Checker
 from loaderbench.results.records import Checks, EpochCheck, RankCheck, ValueCheck
 
 
+class IdBuffer:
+    """One rank's row ids of one epoch, appended into one growing array: copying into memory
+    already touched costs a few microseconds a batch, where a fresh array per batch costs
+    page faults."""
+
+    def __init__(self, capacity: int) -> None:
+        self._data = np.empty(max(1, capacity), dtype=np.int64)
+        self._n = 0
+
+    def append(self, ids: np.ndarray) -> None:
+        end = self._n + len(ids)
+        if end > len(self._data):
+            grown = np.empty(max(end, 2 * len(self._data)), dtype=np.int64)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : end] = ids
+        self._n = end
+
+    def take(self) -> np.ndarray:
+        """This epoch's ids (a copy), and the buffer emptied for the next."""
+        out = self._data[: self._n].copy()
+        self._n = 0
+        return out
+
+
 @dataclass
 class RankChecker(Checker):
     """A Checker whose coverage and order are judged over all ranks in `verdict`."""
@@ -33,8 +58,17 @@ class RankChecker(Checker):
     group: Any = None         # a gloo process group for the gather
     _epoch_ids: list[tuple[int, bool, np.ndarray]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._ids = IdBuffer(self.source.rows)
+
+    def _record(self, at: np.ndarray) -> None:
+        """Keep this rank's ids: coverage is judged over every rank's, in `verdict`."""
+        self._ids.append(at)  # copied: a loader may refill the same tensor next step
+
     def end_epoch(self, epoch: int, complete: bool) -> None:
-        self._epoch_ids.append((epoch, complete, self.close_epoch()))
+        self.close_epoch()
+        self._epoch_ids.append((epoch, complete, self._ids.take()))
 
     def verdict(self) -> tuple[Checks, str | None]:
         import torch.distributed as dist
