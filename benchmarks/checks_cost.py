@@ -9,7 +9,7 @@ so the queued copy has little to hide behind: the loop's own figure (`checks` in
 `report --scaling`) is the one that counts.
 
     python3 benchmarks/checks_cost.py [--device cuda] [--batch-size 4096] [--epochs 3]
-        [--rows N]
+        [--rows N] [--parts]
 
 Prints one table (microseconds per batch, median over epochs). The features are random, so
 the value check finds mismatches: this measures cost only (tests/ check the verdicts).
@@ -66,6 +66,39 @@ def checks_time(checker: Checker, batches: list[Batch], epoch: int) -> float:
     return (time.perf_counter() - t) / len(batches)
 
 
+def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
+    """Microseconds per batch of each part of a CPU batch's checks, timed apart (best of 3)."""
+    from loaderbench.harness.checks import contract_error
+
+    host = [checker._mirror(b) for b in batches]
+    at = [checker._index(h.ids) for h in host]
+    steps = {
+        "contract (shapes, dtypes)": lambda i: contract_error(batches[i], checker._n_features,
+                                                              checker._target),
+        "to host (numpy views)": lambda i: checker._mirror(batches[i]),
+        "row positions (RowIndex)": lambda i: checker._index(host[i].ids),
+        "range (one unsigned max)": lambda i: at[i].view(np.uint64).max(),
+        "coverage (mark rows seen)": lambda i: checker._record(at[i]),
+        "value sample (find, keep)": lambda i: checker._sample_values(host[i], at[i]),
+        "all of observe": lambda i: checker.observe(batches[i]),
+    }
+    rows = []
+    for name, step in steps.items():
+        best = float("inf")
+        for _ in range(3):
+            checker.close_epoch()
+            t = time.perf_counter()
+            for i in range(len(batches)):
+                step(i)
+            best = min(best, time.perf_counter() - t)
+        rows.append([name, f"{best / len(batches) * 1e6:.1f}"])
+    t = time.perf_counter()
+    checker.end_epoch(99, True)
+    rows.append(["epoch end (count, reset), per batch",
+                 f"{(time.perf_counter() - t) / len(batches) * 1e6:.1f}"])
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -73,6 +106,7 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--rows", type=int, help="dataset rows (default: the default dataset's)")
     ap.add_argument("--profile", action="store_true", help="print where today's checks spend")
+    ap.add_argument("--parts", action="store_true", help="time each part of a CPU batch's checks")
     args = ap.parse_args()
     prepared = prepare(DatasetSpec(rows=args.rows) if args.rows else DatasetSpec())
     pre = Preprocessor.load(prepared.preprocessor_path)
@@ -96,6 +130,12 @@ def main() -> int:
                         {"checker": checker, "batches": batches, "checks_time": checks_time},
                         "/tmp/checks.prof")
         pstats.Stats("/tmp/checks.prof").sort_stats("tottime").print_stats(14)
+    if args.parts:
+        print(tabulate(parts(Checker(prepared.source, pre),
+                             epoch_batches(prepared.source.rows, pre.n_features,
+                                           args.batch_size, "cpu")),
+                       headers=["part of the checks (cpu batch)", "us per batch"],
+                       tablefmt="github"))
     print(f"{args.device}, batch {args.batch_size} x {pre.n_features} features, "
           f"{prepared.source.rows:,} rows, {len(batches)} batches an epoch")
     print(tabulate(rows, headers=["checks per batch (epoch end included)", "us"],

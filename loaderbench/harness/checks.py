@@ -181,7 +181,7 @@ class Checker:
     def _read(self, host: HostBatch) -> None:
         ids = host.ids
         at = self._index(ids)
-        if at.min() < 0 or at.max() >= self.source.rows:
+        if at.view(np.uint64).max() >= self.source.rows:  # a negative one too, in one pass
             self.contract = _range_error(ids, self._index)
             return
         if self.covers_dataset:
@@ -200,16 +200,16 @@ class Checker:
         """Keep the batch's rows of the value sample not yet kept this epoch. The sample's
         rows are found arithmetically (a bitwise and over the batch): a lookup per row in a
         table the size of the data misses the cache on large data, many times a batch."""
-        picked = np.flatnonzero((at & self._mask) == 0)
+        picked = np.flatnonzero((at & self._mask) == 0)  # `at` is in range (_read)
         if not picked.size:
             return
         pos = at[picked]
-        fresh = (pos >= 0) & (pos < self.source.rows)  # others fail later
-        fresh[fresh] = self._wanted[pos[fresh]]
-        picked = picked[fresh]
-        if not picked.size:
-            return
-        self._wanted[pos[fresh]] = False
+        fresh = self._wanted[pos]
+        if not fresh.all():
+            picked, pos = picked[fresh], pos[fresh]
+            if not picked.size:
+                return
+        self._wanted[pos] = False
         self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
 
     def close_epoch(self) -> None:
