@@ -181,4 +181,6 @@ def gate_outcome(baseline: RunView, current: RunView,
 
     verdicts = gate.gate(baseline.record, current.record, threshold)
     rows = [(f"{v.name} [{v.device}]", v.verdict) for v in verdicts]
-    return gate.render(verdicts, "github", threshold), gate.exit_code(verdicts), rows
+    paired = gate.paired_files(baseline.record, current.record)
+    return gate.render(verdicts, "github", threshold, paired=paired), \
+        gate.exit_code(verdicts), rows

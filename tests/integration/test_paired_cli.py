@@ -103,6 +103,9 @@ def test_gate_judges_the_pair_round_by_round(job, capsys):
     assert code in (1, 2)
     assert main(["gate", str(folder / "base.json"), str(folder / "cur.json"), "--retry"]) == 2
     assert "--retry cannot add rounds to a paired job" in capsys.readouterr().err
+    assert main(["export", str(folder / "cur.json"), "--to", "markdown", "--gate",
+                 str(folder / "base.json")]) == 0
+    assert "paired, 3 rounds" in capsys.readouterr().out
 
 
 def test_rounds_alternate_which_side_goes_first():
