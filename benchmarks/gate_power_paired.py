@@ -18,12 +18,14 @@ jobs are. The CI job's own time is measured on real `loaderbench run --baseline-
         [--levels 10,30] [--thresholds 5,10] [--budget-s 4800] [--report-only]
 
 Every arm is saved as DIR/job<j>-<arm>.json when its job ends, so a second call resumes.
-Writes DIR/gate_power_paired.md.
+Writes DIR/gate_power_paired.md, and DIR/rounds.json: each job's per-round mean step times
+per arm and scenario, which the tables are made of.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -167,6 +169,22 @@ def report(out: Path, levels: tuple[int, ...], thresholds: list[float]) -> str:
     return "\n".join(head + body)
 
 
+def rounds(out: Path) -> dict:
+    """Every job's per-round mean step time (ms) per arm and scenario, and its wall time:
+    what the tables are made of, small enough to keep."""
+    from loaderbench.results import gate, units
+
+    kept: dict = {}
+    for path in sorted([*out.glob("job*-*.json"), *out.glob("cli*-*.json")]):
+        job, arm = path.stem.split("-", 1)
+        run = load(path)
+        kept.setdefault(job, {"job_s": round(run.tool.get("job_s", 0.0), 1)})[arm] = {
+            s.name: {str(r): round(m * 1e3, 4) for r, m in
+                     units.repeat_means(gate.by_repeat(s.steps)).items()}
+            for s in run.scenarios if s.ok}
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True)
@@ -184,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         measure(a, levels)
     text = report(a.out, levels, [float(x) / 100 for x in a.thresholds.split(",")])
     (a.out / "gate_power_paired.md").write_text(text + "\n")
+    (a.out / "rounds.json").write_text(json.dumps(rounds(a.out), indent=1) + "\n")
     print(text)
     return 0
 

@@ -158,7 +158,12 @@ def forking(enabled: bool = True, pythons: tuple[str, ...] = ()) -> Iterator[Non
     started = []
     try:
         for python in wanted:
-            started.append(ForkServer(child_env(python), python=python))
+            try:
+                started.append(ForkServer(child_env(python), python=python))
+            except RuntimeError as exc:
+                from loaderbench.errors import UsageError
+
+                raise UsageError(f"{exc} under {python}; run without --fork-server") from None
             _fork_servers[python] = started[-1]
         yield
     finally:
