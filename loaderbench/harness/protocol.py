@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import loaderbench
+from loaderbench.errors import UsageError
 from loaderbench.results.schema import ScenarioResult
 from loaderbench.results.store import dumps, write_atomic
 from loaderbench.scenarios.scenario import Scenario
@@ -161,8 +162,6 @@ def forking(enabled: bool = True, pythons: tuple[str, ...] = ()) -> Iterator[Non
             try:
                 started.append(ForkServer(child_env(python), python=python))
             except RuntimeError as exc:
-                from loaderbench.errors import UsageError
-
                 raise UsageError(f"{exc} under {python}; run without --fork-server") from None
             _fork_servers[python] = started[-1]
         yield
