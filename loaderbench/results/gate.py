@@ -15,7 +15,9 @@ each repeat, repeats resampled as units when a side has several. With a threshol
 
 The two files of one paired job (`run --baseline-out`, harness/paired.py) are judged
 instead from each round's ratio of mean step times, the two sides' repeats having run back
-to back: a t interval over rounds (units.paired_interval), `insufficient` under MIN_ROUNDS.
+to back: a t interval over rounds (units.paired_interval), 90% two-sided so that `slower` is
+a one-sided test at 5% and `same` an equivalence test at 5%; `insufficient` under
+MIN_ROUNDS.
 
 A scenario that failed in the current run is a regression; one missing from either file,
 skipped, or whose resolved options differ (`different`, naming the option) cannot be
@@ -103,11 +105,12 @@ def advice(point: float, low: float, high: float, threshold: float, repeats: int
     return f"about {factor:.1f}x as many {what} would decide it"
 
 
-def compared_paired(base: ScenarioResult, cur: ScenarioResult, threshold: float) -> Verdict:
+def compared_paired(base: ScenarioResult, cur: ScenarioResult, threshold: float,
+                    level: float = units.PAIRED_LEVEL) -> Verdict:
     """The verdict of one scenario of a paired job, from its rounds' ratios."""
     rates = base.metrics.get("steps_per_s"), cur.metrics.get("steps_per_s")
     point, low, high, n = units.paired_interval(units.repeat_means(by_repeat(base.steps)),
-                                                units.repeat_means(by_repeat(cur.steps)))
+                                                units.repeat_means(by_repeat(cur.steps)), level)
     if n < units.MIN_ROUNDS:
         return Verdict(base.name, base.device, "insufficient", *rates,
                        note=f"{n} paired round(s) (at least {units.MIN_ROUNDS} needed)")
@@ -121,10 +124,11 @@ def compared_paired(base: ScenarioResult, cur: ScenarioResult, threshold: float)
 
 
 def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float,
-             paired: bool = False) -> Verdict:
-    """The verdict of two ok scenarios from their raw steps (a paired job's: its rounds)."""
+             paired: float | None = None) -> Verdict:
+    """The verdict of two ok scenarios from their raw steps (a paired job's, `paired` its
+    interval's level: from its rounds)."""
     if paired:
-        return compared_paired(base, cur, threshold)
+        return compared_paired(base, cur, threshold, paired)
     b, c = units.units(groups(base.steps)), units.units(groups(cur.steps))
     rates = base.metrics.get("steps_per_s"), cur.metrics.get("steps_per_s")
     for side, parts in (("baseline", b), ("current", c)):
@@ -140,7 +144,7 @@ def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float,
 
 
 def judge(base: ScenarioResult | None, cur: ScenarioResult | None,
-          threshold: float, paired: bool = False) -> Verdict:
+          threshold: float, paired: float | None = None) -> Verdict:
     ref = cur or base
     assert ref is not None
     name, device = ref.name, ref.device
@@ -159,14 +163,15 @@ def judge(base: ScenarioResult | None, cur: ScenarioResult | None,
     return compared(base, cur, threshold, paired)
 
 
-def gate(baseline: RunResult, current: RunResult, threshold: float = 0.05) -> list[Verdict]:
+def gate(baseline: RunResult, current: RunResult, threshold: float = 0.05,
+         paired_level: float = units.PAIRED_LEVEL) -> list[Verdict]:
     """One verdict per scenario in either file, in the current run's order; the two sides
-    of a paired job are judged round by round."""
+    of a paired job are judged round by round, with an interval at `paired_level`."""
     key = lambda s: (s.name, s.device)  # noqa: E731
     base = {key(s): s for s in baseline.scenarios}
     cur = {key(s): s for s in current.scenarios}
     order = [key(s) for s in current.scenarios] + [k for k in base if k not in cur]
-    paired = paired_files(baseline, current)
+    paired = paired_level if paired_files(baseline, current) else None
     return [judge(base.get(k), cur.get(k), threshold, paired) for k in order]
 
 
@@ -188,13 +193,14 @@ def render(verdicts: Sequence[Verdict], fmt: str = "github", threshold: float = 
     """The gate's table: step-time change (positive = slower) with its interval and verdict.
     `mark` is appended to every verdict (runs from different machines)."""
     how = ("each round's ratio of the two sides' mean step times, run back to back (t "
-           "interval over rounds)" if paired else
+           "interval over rounds; each bound a one-sided 95% test)" if paired else
            "mean over counted steps (windows of consecutive steps resampled)")
     rows = [[v.name, v.device, num(v.baseline_steps_per_s), num(v.current_steps_per_s),
              _pct(v.ratio), f"{_pct(v.low)} .. {_pct(v.high)}" if v.low is not None else "-",
              (v.verdict.upper() if v.verdict in ("slower", "failed") else v.verdict) + mark,
              v.note] for v in verdicts]
     headers = ("scenario", "device", "baseline steps/s", "current steps/s", "step time",
-               "95% interval", "verdict", "note")
+               f"{units.PAIRED_LEVEL:.0%} interval" if paired else "95% interval", "verdict",
+               "note")
     return table(fmt, headers, rows, notes=[
         f"threshold ±{threshold:.0%}; step time = {how}; positive = slower"])

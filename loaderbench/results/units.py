@@ -74,6 +74,20 @@ def t975(df: float) -> float:
     return T975[k - 1] if k <= len(T975) else 2.2 if k <= 20 else 2.09
 
 
+# Student's t, 95% quantile, for 1..10 degrees of freedom; 1.8 up to 20, then 1.73.
+T95 = (6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812)
+
+
+def t_quantile(df: float, level: float) -> float:
+    """The t quantile of a two-sided `level` interval (0.95 or 0.90)."""
+    if level == 0.95:
+        return t975(df)
+    if level != 0.90:
+        raise ValueError(f"t intervals here are 90% or 95%, not {level}")
+    k = max(1, int(df))
+    return T95[k - 1] if k <= len(T95) else 1.8 if k <= 20 else 1.73
+
+
 def repeat_interval(base: Sequence[np.ndarray], cur: Sequence[np.ndarray]
                     ) -> tuple[float, float] | None:
     """95% Welch t interval of the ratio, from each repeat's mean step time (in logs); None
@@ -105,6 +119,10 @@ def ratio_interval(base: Sequence[np.ndarray], cur: Sequence[np.ndarray], level:
 
 
 MIN_ROUNDS = 3  # paired rounds below which no verdict is given
+# A paired verdict's interval: 90% two-sided, so each bound is a one-sided 95% test: `slower`
+# is a one-sided test at 5% (the false-alarm budget a regression gate is held to) and
+# `same` is an equivalence test (TOST) at 5%. The unpaired gate keeps its 95% interval.
+PAIRED_LEVEL = 0.90
 
 
 def repeat_means(steps_by_repeat: Mapping[int, np.ndarray]) -> dict[int, float]:
@@ -112,18 +130,18 @@ def repeat_means(steps_by_repeat: Mapping[int, np.ndarray]) -> dict[int, float]:
     return {r: float(np.mean(t)) for r, t in steps_by_repeat.items() if len(t)}
 
 
-def paired_interval(base: Mapping[int, float], cur: Mapping[int, float]
-                    ) -> tuple[float, float, float, int]:
+def paired_interval(base: Mapping[int, float], cur: Mapping[int, float],
+                    level: float = PAIRED_LEVEL) -> tuple[float, float, float, int]:
     """A paired job's ratio current / baseline of mean step time: from each round's ratio (the
     two sides' repeats run back to back, so drift between rounds cancels), in logs, the mean
-    and its 95% t interval; (point, low, high, rounds). Rounds missing on a side are left
-    out; under two rounds the interval is unbounded."""
+    and its t interval at `level`; (point, low, high, rounds). Rounds missing on a side are
+    left out; under two rounds the interval is unbounded."""
     rounds = sorted(set(base) & set(cur))
     d = np.log([cur[r] / base[r] for r in rounds]) if rounds else np.zeros(0)
     if len(d) < 2:
         centre = float(np.exp(d.mean())) if len(d) else 1.0
         return centre, 0.0, float("inf"), len(d)
-    half = t975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    half = t_quantile(len(d) - 1, level) * d.std(ddof=1) / np.sqrt(len(d))
     centre = d.mean()
     return float(np.exp(centre)), float(np.exp(centre - half)), float(np.exp(centre + half)), \
         len(d)

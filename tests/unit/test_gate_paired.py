@@ -78,10 +78,19 @@ def test_paired_interval_pairs_rounds_by_index_and_skips_missing_ones():
     assert high == pytest.approx(1.1)
 
 
-def test_paired_interval_is_the_t_interval_of_the_log_ratios():
+@pytest.mark.parametrize(("level", "t"), [(0.90, 2.353), (0.95, 3.182)])
+def test_paired_interval_is_the_t_interval_of_the_log_ratios(level, t):
     d = np.log([1.1, 1.2, 1.0, 1.15])
     point, low, high, n = units.paired_interval(dict(enumerate([1.0] * 4)),
-                                                dict(enumerate(np.exp(d))))
-    half = units.t975(3) * d.std(ddof=1) / 2
+                                                dict(enumerate(np.exp(d))), level)
+    half = t * d.std(ddof=1) / 2
     assert n == 4 and point == pytest.approx(np.exp(d.mean()))
     assert (low, high) == pytest.approx((np.exp(d.mean() - half), np.exp(d.mean() + half)))
+
+
+def test_the_paired_verdict_is_a_one_sided_test_at_5_percent():
+    """Default 90% two-sided: the bound `slower` needs is a one-sided 95% bound."""
+    assert units.PAIRED_LEVEL == 0.90
+    assert units.t_quantile(9, 0.90) == pytest.approx(1.833)
+    with pytest.raises(ValueError, match="90% or 95%"):
+        units.t_quantile(9, 0.80)
