@@ -25,6 +25,7 @@ DEFAULT_OUT_DIR = Path("loaderbench-results")
 GRID_LIMIT = 100
 # A rough cost of one scenario process (start-up, setup, 50 steps) for the estimate.
 PROCESS_ESTIMATE_S = 15.0
+FORKED_ESTIMATE_S = 3.0  # forked from the fork server: no start-up (the ci suite: 2-3 s)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def execute(request: RunRequest, progress: Progress | None = None,
         previous = load(out) if existing and request.resume else None
         if previous is not None:
             scenarios = resume.remaining(previous, scenarios, str(out))
-        size = grid_size(scenarios, request.yes)
+        size = grid_size(scenarios, request.yes, forked=request.fork_server)
         prepared, run = prepared_run(request, suite, progress, announce)
         calibrate = request.calibrate
         if previous is not None:
@@ -127,7 +128,7 @@ def execute_paired(request: RunRequest, suite: suites.Suite, scenarios: tuple[Sc
         raise UsageError("--baseline-out and --out name the same file; give two files")
     pairing = paired.Pairing.new(request.baseline_python)
     probed = paired.probe(pairing.baseline_python)
-    size = grid_size(scenarios, request.yes, len(paired.SIDES))
+    size = grid_size(scenarios, request.yes, len(paired.SIDES), request.fork_server)
     with outfile.claim(out, False, request.force), \
             outfile.claim(base_out, False, request.force):
         prepared, run = prepared_run(request, suite, progress, announce)
@@ -148,12 +149,14 @@ def duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def grid_size(scenarios: tuple[Scenario, ...], yes: bool, sides: int = 1) -> str:
+def grid_size(scenarios: tuple[Scenario, ...], yes: bool, sides: int = 1,
+              forked: bool = False) -> str:
     """How big the run is, in words; a grid above GRID_LIMIT processes needs --yes. A paired
     job runs each repeat once per side."""
     processes = sides * sum(s.repeats * s.nproc_per_node for s in scenarios)
+    each = FORKED_ESTIMATE_S if forked else PROCESS_ESTIMATE_S
     size = (f"{len(scenarios):,} scenario(s) in {processes:,} process(es), roughly "
-            f"{duration(processes * PROCESS_ESTIMATE_S)} at ~{PROCESS_ESTIMATE_S:g} s a process "
+            f"{duration(processes * each)} at ~{each:g} s a process "
             "(longer with epochs or slow loaders)")
     if processes > GRID_LIMIT and not yes:
         raise UsageError(f"this run has {size}; above {GRID_LIMIT} processes pass --yes to "
