@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from loaderbench.cli_gate import add_gate, cmd_gate
 from loaderbench.cli_outputs import add_compare_outputs, add_export, add_report_outputs, cmd_export
 from loaderbench.errors import UsageError
 
@@ -205,50 +206,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return compare_outputs(args, labels, printed=True)
 
 
-def cmd_gate(args: argparse.Namespace) -> int:
-    from loaderbench.results import gate
-    from loaderbench.results.fingerprint import differences
-    from loaderbench.results.store import load
-
-    threshold = gate.parse_threshold(args.threshold)
-    baseline, current = load(args.baseline), load(args.current)
-    differ = differences(baseline.env, current.env)
-    paired = gate.paired_files(baseline, current)
-    if paired and args.retry:
-        raise UsageError("--retry cannot add rounds to a paired job; rerun it with more "
-                         "--repeats")
-    if differ and not args.allow_different and not paired:
-        raise UsageError("baseline and current ran on different machines or library versions ("
-                         + "; ".join(differ) + "); rerun the baseline here, or pass "
-                         "--allow-different to compare anyway")
-    verdicts = gate.gate(baseline, current, threshold)
-    undecided = {(v.name, v.device) for v in verdicts if v.verdict in ("noisy", "insufficient")}
-    if args.retry and undecided:
-        from loaderbench.harness.retry import remeasure
-        from loaderbench.results.store import save
-
-        print(f"re-measuring {len(undecided)} undecided scenario(s) once", file=sys.stderr)
-        current = remeasure(current, undecided)
-        save(current, args.current)
-        verdicts = gate.gate(baseline, current, threshold)
-    mark = " (different machines)" if differ and not paired else ""
-    print(gate.render(verdicts, args.format, threshold, mark, paired))
-    if differ and paired:
-        print("note: one paired job; the baseline's interpreter differs: " + "; ".join(differ),
-              file=sys.stderr)
-    elif differ:
-        print("note: verdicts compare different machines or versions: " + "; ".join(differ),
-              file=sys.stderr)
-    code = gate.exit_code(verdicts, args.noisy)
-    print(GATE_OUTCOME[code] if verdicts else "gate: nothing to compare (no scenarios)",
-          file=sys.stderr)
-    return code
-
-
-GATE_OUTCOME = {0: "gate: pass", 1: "gate: REGRESSION", 2: "gate: cannot compare some scenarios"}
-
-
-def add_compare_gate(sub: argparse._SubParsersAction) -> None:
+def add_compare(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("compare", help="put several result files side by side",
                        parents=[common()])
     c.add_argument("files", type=Path, nargs="+")
@@ -257,19 +215,6 @@ def add_compare_gate(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--by", default="name+device", help="match scenarios by name+device or name")
     c.add_argument("--format", default="github")
     add_compare_outputs(c)
-    g = sub.add_parser("gate", help="exit 1 if CURRENT is slower than BASELINE (2: cannot "
-                       "compare)", parents=[common()])
-    g.add_argument("baseline", type=Path)
-    g.add_argument("current", type=Path)
-    g.add_argument("--threshold", default="5%", help="smallest change that counts (default 5%%)")
-    g.add_argument("--noisy", choices=("pass", "fail"), default="pass",
-                   help="what an undecided (noisy) scenario does to the exit code (default pass)")
-    g.add_argument("--retry", action="store_true",
-                   help="measure noisy and insufficient scenarios once more, add the repeats "
-                        "to CURRENT and judge again")
-    g.add_argument("--allow-different", action="store_true",
-                   help="compare runs from different machines or library versions (marked)")
-    g.add_argument("--format", default="github")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -364,7 +309,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("files", type=Path, nargs="+", metavar="FILE")
     add_table_options(r)
     add_report_outputs(r)
-    add_compare_gate(sub)
+    add_compare(sub)
+    add_gate(sub, common())
     sub.add_parser("list", help="list loaders and shipped suites", parents=[common()])
     add_data(sub)
     i = sub.add_parser("inspect", help="show the roles, nulls, classes and what each loader "

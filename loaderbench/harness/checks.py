@@ -129,7 +129,6 @@ class Checker:
     epochs: list[EpochCheck] = field(default_factory=list)
     _chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _wanted: np.ndarray | None = None
-    _sample: np.ndarray | None = None
     _mirror: HostMirror = field(default_factory=lambda: HostMirror())
     _pending: Pending | None = None
 
@@ -149,13 +148,12 @@ class Checker:
         return 1 << max(0, (self.source.rows // VALUE_SAMPLE).bit_length() - 1)
 
     def _reset_sample(self) -> None:
+        """Every row of the value sample wanted again (only those positions are ever read)."""
         if not self.check_values:
             return
-        if self._sample is None:
-            self._sample = np.arange(self.source.rows) % self.stride == 0
-            self._wanted = self._sample.copy()
-        else:
-            np.copyto(self._wanted, self._sample)
+        if self._wanted is None:
+            self._wanted = np.zeros(self.source.rows, dtype=bool)
+        self._wanted[::self.stride] = True
 
     def observe(self, batch: Batch) -> None:
         """Record one batch (on any device); called outside the timed step. A CUDA batch's

@@ -29,11 +29,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loaderbench.errors import UsageError
-from loaderbench.harness.planning import batch_bytes
 from loaderbench.harness.prepare import Prepared
 from loaderbench.harness.progress import Progress, silent
 from loaderbench.harness.protocol import base_result, child_env, forking
-from loaderbench.harness.runner import calibrate, job_for, merge, rank_skip, run_job
+from loaderbench.harness.runner import calibrate_for, job_for, merge, rank_skip, run_job
 from loaderbench.results.schema import RunResult, ScenarioResult
 from loaderbench.results.store import save
 from loaderbench.scenarios.scenario import Scenario
@@ -129,9 +128,7 @@ def run_all_paired(runs: dict[str, RunResult], scenarios: Sequence[Scenario],
             forking(fork_server, (pairing.baseline_python,)):
         workdir = Path(tmp)
         if calibrate_first and scenarios:
-            sizes = batch_bytes(scenarios, len(prepared.source.roles.features))
-            progress("calibrating: host copy, Parquet scan, host-to-device copies", 0, 0)
-            found = calibrate(prepared, sizes, sorted({s.device for s in scenarios}), workdir)
+            found = calibrate_for(scenarios, prepared, workdir, progress)
             runs = {side: replace(run, calibration=found) for side, run in runs.items()}
         for i, s in enumerate(scenarios):
             results = run_pair(s, prepared, workdir, pairing, progress, (i, len(scenarios)))

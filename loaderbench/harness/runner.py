@@ -122,6 +122,14 @@ def calibrate(prepared: Prepared, batch_bytes: list[int], device_names: list[str
     return reply.data if reply.data is not None else {"error": f"calibration {reply.error}"}
 
 
+def calibrate_for(scenarios: Sequence[Scenario], prepared: Prepared, workdir: Path,
+                  progress: Progress = silent) -> dict:
+    """The calibration at the scenarios' batch sizes and devices."""
+    sizes = batch_bytes(scenarios, len(prepared.source.roles.features))
+    progress("calibrating: host copy, Parquet scan, host-to-device copies", 0, 0)
+    return calibrate(prepared, sizes, sorted({s.device for s in scenarios}), workdir)
+
+
 def new_run(suite: str, prepared: Prepared) -> RunResult:
     env = {**environment.collect(), **devices.describe()}
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -138,10 +146,7 @@ def run_all(run: RunResult, scenarios: Sequence[Scenario], prepared: Prepared, *
     with tempfile.TemporaryDirectory(prefix="loaderbench-") as tmp, forking(fork_server):
         workdir = Path(tmp)
         if calibrate_first and scenarios:
-            sizes = batch_bytes(scenarios, len(prepared.source.roles.features))
-            names = sorted({s.device for s in scenarios})
-            progress("calibrating: host copy, Parquet scan, host-to-device copies", 0, 0)
-            run = replace(run, calibration=calibrate(prepared, sizes, names, workdir))
+            run = replace(run, calibration=calibrate_for(scenarios, prepared, workdir, progress))
             save(run, out)
         for i, s in enumerate(scenarios):
             result = run_scenario(s, prepared, workdir, progress, (i, len(scenarios)))

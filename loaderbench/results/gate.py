@@ -96,10 +96,9 @@ def paired_files(baseline: RunResult, current: RunResult) -> bool:
     return pairing(baseline) is not None and pairing(baseline) == pairing(current)
 
 
-def advice(point: float, low: float, high: float, threshold: float, repeats: int) -> str:
-    """What would decide a noisy verdict."""
+def advice(point: float, low: float, high: float, threshold: float, what: str) -> str:
+    """What would decide a noisy verdict: how many times more of `what`."""
     factor = units.more_data_factor(point, low, high, threshold)
-    what = "repeats (fresh processes)" if repeats > 1 else "counted steps"
     if factor is None:
         return "the change sits on the threshold: no amount of data decides it"
     return f"about {factor:.1f}x as many {what} would decide it"
@@ -117,9 +116,7 @@ def compared_paired(base: ScenarioResult, cur: ScenarioResult, threshold: float,
     verdict = units.classify(point, low, high, threshold)
     note = f"paired, {n} rounds"
     if verdict == "noisy":
-        factor = units.more_data_factor(point, low, high, threshold)
-        note += "; " + (f"about {factor:.1f}x as many rounds (--repeats) would decide it"
-                        if factor else "the change sits on the threshold")
+        note += "; " + advice(point, low, high, threshold, "rounds (--repeats)")
     return Verdict(base.name, base.device, verdict, *rates, point, low, high, note)
 
 
@@ -138,8 +135,8 @@ def compared(base: ScenarioResult, cur: ScenarioResult, threshold: float,
                            note=f"{side}: {why}")
     point, low, high = units.ratio_interval(b, c)
     verdict = units.classify(point, low, high, threshold)
-    note = advice(point, low, high, threshold, min(len(b), len(c))) if verdict == "noisy" \
-        else ""
+    what = "repeats (fresh processes)" if min(len(b), len(c)) > 1 else "counted steps"
+    note = advice(point, low, high, threshold, what) if verdict == "noisy" else ""
     return Verdict(base.name, base.device, verdict, *rates, point, low, high, note)
 
 
