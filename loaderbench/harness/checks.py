@@ -7,15 +7,22 @@ coverage  each complete epoch holds every row exactly once (rows with a null lab
           cut short by a step limit is checked for duplicates only and marked partial. Rows
           are counted by their position in the sorted ids (the ids themselves when they are
           0..N-1, as positions in the files are), marked batch by batch in a byte per row.
-values    a fixed sample of rows (position % stride == 0, the stride a power of two so that a
-          batch's sampled rows are found with a bitwise and, not a lookup per row in a table
-          the size of the data), taken in every epoch, compared with the reference
-          preprocessing (pandas + sklearn + map encoding) within float32 rounding; a mismatch
-          names the first column that differs and the row.
+values    in every epoch, the first row of every batch and a sample of 2,000-4,000 rows,
+          compared with the reference preprocessing (pandas + sklearn + map encoding) within
+          float32 rounding; a mismatch names the first column that differs and the row. The
+          sample's rows are those whose position is a multiple of a power of two, found with
+          a bitwise and (not a lookup per row in a table the size of the data). On large data
+          they are taken from a random 1 in `factor` (up to 8) of the batches, drawn batch
+          by batch, at `factor` times the density (sample_factor): a batch wrong as a whole is
+          still found by its first row, and a fault in a worker's, a file's or every batch by
+          the sample (tens of batches are drawn an epoch), at an eighth of the sample's cost
+          a batch.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +35,8 @@ from loaderbench.scenarios.rows import read_file
 from loaderbench.scenarios.source import DataSource, read_column, read_ids
 
 VALUE_SAMPLE = 2000
+MAX_FACTOR = 8  # at most 1 batch in 8 holds the value sample's rows...
+MIN_SAMPLED_BATCHES = 32  # ...and at least this many batches an epoch are expected to
 RTOL = 1e-5
 ATOL = 1e-5
 
@@ -51,10 +60,22 @@ def contract_error(batch: Batch, n_features: int,
 
 
 class HostBatch:
-    """What the checks read of one batch, on the host: ids, targets and features."""
+    """What the checks read of one batch, on the host: ids, targets and features (given as
+    CPU tensors, viewed as numpy only if read: most batches' features are not)."""
 
-    def __init__(self, ids: np.ndarray, targets: np.ndarray, features: np.ndarray) -> None:
-        self.ids, self.targets, self.features = ids, targets, features
+    def __init__(self, ids: np.ndarray, targets: np.ndarray | torch.Tensor,
+                 features: np.ndarray | torch.Tensor) -> None:
+        self.ids, self._targets, self._features = ids, targets, features
+
+    @property
+    def targets(self) -> np.ndarray:
+        t = self._targets
+        return t.numpy() if isinstance(t, torch.Tensor) else t
+
+    @property
+    def features(self) -> np.ndarray:
+        f = self._features
+        return f.numpy() if isinstance(f, torch.Tensor) else f
 
 
 class Pending:
@@ -87,7 +108,7 @@ class HostMirror:
         """A CPU batch as it is; another device's copied now; a CUDA batch's copy queued."""
         features, targets, ids = batch
         if ids.is_cpu:
-            return HostBatch(ids.numpy(), targets.numpy(), features.numpy())
+            return HostBatch(ids.numpy(), targets, features)
         if not ids.is_cuda:
             return Pending([t.cpu() for t in batch], None).wait()
         buffers, event = self._next_set(batch)
@@ -131,6 +152,9 @@ class Checker:
     _wanted: np.ndarray | None = None
     _mirror: HostMirror = field(default_factory=lambda: HostMirror())
     _pending: Pending | None = None
+    _factor: int | None = None  # 1 batch in `factor` holds the sample (_choose_factor)
+    _chance: float = 1.0
+    _draw: Callable[[], float] = field(default_factory=lambda: random.Random(0x5A3E).random)
 
     def __post_init__(self) -> None:
         self._n_features = self.preprocessor.n_features
@@ -153,7 +177,7 @@ class Checker:
             return
         if self._wanted is None:
             self._wanted = np.zeros(self.source.rows, dtype=bool)
-        self._wanted[::self.stride] = True
+        self._wanted[::self._mask + 1] = True
 
     def observe(self, batch: Batch) -> None:
         """Record one batch (on any device); called outside the timed step. A CUDA batch's
@@ -178,6 +202,7 @@ class Checker:
 
     def _read(self, host: HostBatch) -> None:
         ids = host.ids
+        rows = len(ids)
         at = self._index(ids)
         if at.view(np.uint64).max() >= self.source.rows:  # a negative one too, in one pass
             self.contract = _range_error(ids, self._index)
@@ -185,7 +210,20 @@ class Checker:
         if self.covers_dataset:
             self._record(at)
         if self._wanted is not None:
-            self._sample_values(host, at)
+            if self._factor is None:
+                self._choose_factor(rows)
+            if self._factor == 1 or self._draw() < self._chance:
+                self._sample_values(host, at)
+            else:
+                self._keep_first(host)
+
+    def _choose_factor(self, batch_rows: int) -> None:
+        """At the first batch: 1 batch in `factor` holds the sample, `factor` times denser."""
+        factor = sample_factor(self.source.rows, batch_rows, self.stride)
+        self._factor, self._chance = factor, 1.0 / factor
+        self._mask = self.stride // factor - 1
+        self._wanted = None
+        self._reset_sample()
 
     def _record(self, at: np.ndarray) -> None:
         """Mark the batch's rows seen this epoch, while its ids are still in the cache: a
@@ -195,20 +233,24 @@ class Checker:
         self._seen[at] = True
 
     def _sample_values(self, host: HostBatch, at: np.ndarray) -> None:
-        """Keep the batch's rows of the value sample not yet kept this epoch. The sample's
-        rows are found arithmetically (a bitwise and over the batch): a lookup per row in a
-        table the size of the data misses the cache on large data, many times a batch."""
+        """Keep the batch's first row and its rows of the value sample not yet kept this
+        epoch. The sample's rows are found arithmetically (a bitwise and over the batch): a
+        lookup per row in a table the size of the data misses the cache on large data."""
         picked = np.flatnonzero((at & self._mask) == 0)  # `at` is in range (_read)
-        if not picked.size:
-            return
-        pos = at[picked]
-        fresh = self._wanted[pos]
-        if not fresh.all():
-            picked, pos = picked[fresh], pos[fresh]
-            if not picked.size:
-                return
-        self._wanted[pos] = False
+        if picked.size:
+            pos = at[picked]
+            fresh = self._wanted[pos]
+            if not fresh.all():
+                picked, pos = picked[fresh], pos[fresh]
+            self._wanted[pos] = False
+        if not picked.size or picked[0] != 0:
+            picked = np.concatenate(([0], picked))
         self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
+
+    def _keep_first(self, host: HostBatch) -> None:
+        """Keep the batch's first row (a batch not drawn for the sample)."""
+        self._chunks.append((host.ids[:1].copy(), host.features[:1].copy(),
+                             host.targets[:1].copy()))
 
     def close_epoch(self) -> None:
         """Read the epoch's queued CUDA batch; reset the value sample for the next epoch."""
@@ -276,6 +318,16 @@ class Checker:
         column = self.source.roles.features[j]
         return (f"column {column!r} is {got[j]:.6g}, expected {ref[j]:.6g} "
                 f"({int((~close).sum())} column(s) differ in that row)")
+
+
+def sample_factor(rows: int, batch_rows: int, stride: int) -> int:
+    """1 batch in how many holds the value sample: a power of two up to MAX_FACTOR and the
+    sample's stride, with MIN_SAMPLED_BATCHES batches drawn an epoch on average."""
+    batches = rows / max(batch_rows, 1)
+    factor = 1
+    while factor < min(MAX_FACTOR, stride) and batches / (2 * factor) >= MIN_SAMPLED_BATCHES:
+        factor *= 2
+    return factor
 
 
 class RowIndex:

@@ -222,3 +222,57 @@ def test_the_value_sample_stride_is_a_power_of_two_giving_enough_rows(rows):
     assert stride & (stride - 1) == 0
     sample = len(range(0, rows, stride))
     assert sample == rows if rows < 2 * VALUE_SAMPLE else VALUE_SAMPLE <= sample <= 2 * VALUE_SAMPLE
+
+
+@pytest.mark.parametrize(("rows", "batch", "stride", "factor"), [
+    (1_600_000, 4096, 512, 8),   # 390 batches an epoch: 1 in 8 drawn, ~49 of them
+    (200_000, 4096, 64, 1),      # 49 batches: too few to draw from, every one sampled
+    (200_000, 1024, 64, 4),      # 195 batches: 1 in 4 (48 drawn), not 1 in 8 (24)
+    (3000, 8, 1, 1),             # every row is sampled already
+])
+def test_the_sample_is_drawn_from_1_in_factor_batches_only_where_enough_are_drawn(
+        rows, batch, stride, factor):
+    from loaderbench.harness.checks import MIN_SAMPLED_BATCHES, sample_factor
+
+    got = sample_factor(rows, batch, stride)
+    assert got == factor
+    assert got == 1 or rows / batch / got >= MIN_SAMPLED_BATCHES
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The tiny data (3,000 rows, batches of 8) sampled as large data is: a stride of 16,
+    1 batch in 8 drawn at 8 times the density."""
+    from loaderbench.harness import checks
+
+    monkeypatch.setattr(checks, "VALUE_SAMPLE", 150)
+    monkeypatch.setattr(checks, "MIN_SAMPLED_BATCHES", 4)
+
+
+def test_a_drawn_sample_holds_every_batchs_first_row_and_about_the_sample(
+        tiny_source, tiny_pre, drawn):
+    checker = Checker(tiny_source, tiny_pre)
+    good = list(batches_of(tiny_source, tiny_pre, np.random.default_rng(1).permutation(
+        tiny_source.rows), size=8))
+    feed(checker, good)
+    assert (checker.stride, checker._factor) == (16, 8)
+    kept = np.unique(np.concatenate([c[0] for c in checker._chunks]))
+    firsts = {int(b.row_id[0]) for b in good}
+    assert firsts <= set(kept.tolist())
+    sampled = len(set(kept.tolist()) - firsts)  # expected 3000 / 16 = 187, drawn at random
+    assert 187 / 3 < sampled < 187 * 3
+    checks, failure = checker.verdict()
+    assert failure is None and checks.values is ValueCheck.OK
+
+
+def test_a_batch_wrong_as_a_whole_is_found_whether_drawn_or_not(tiny_source, tiny_pre, drawn):
+    good = list(batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows), size=8))
+    for k in range(8):  # the batches at 8 positions: drawn or not, each is found
+        checker = Checker(tiny_source, tiny_pre)
+        bad = list(good)
+        b = bad[100 + k]
+        bad[100 + k] = Batch(b.features + 1, b.target, b.row_id)
+        feed(checker, bad)
+        checks, failure = checker.verdict()
+        assert checks.values is ValueCheck.MISMATCH, k
+        assert f"row_id {int(b.row_id[0])}" in failure
