@@ -111,7 +111,8 @@ def data_note(dataset: dict) -> list[str]:
     if "task" not in dataset:
         return []
     task = dataset["task"]
-    what = f"{dataset['outputs']} classes" if task == "classification" else "MSE head"
+    n = dataset.get("outputs")
+    what = f"{n} class{'es' if n != 1 else ''}" if task == "classification" else "MSE head"
     dropped = dataset.get("dropped_null_labels") or 0
     drop = f"; {dropped:,} rows with a null label dropped" if dropped else ""
     return [f"data: {dataset.get('rows', 0):,} rows; label {dataset['label']!r}: {task} "

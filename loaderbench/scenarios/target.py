@@ -52,7 +52,8 @@ class TargetCoding:
         if self.task == "regression":
             return f"regression, range {self.low:g} .. {self.high:g}"
         shown = ", ".join(map(str, self.classes[:8])) + (", ..." if len(self.classes) > 8 else "")
-        return f"classification, {len(self.classes)} classes ({shown})"
+        n = len(self.classes)
+        return f"classification, {n} class{'es' if n != 1 else ''} ({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "classes": list(self.classes), "kind": self.kind,
