@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,6 +45,7 @@ from loaderbench.harness.planning import resolve
 from loaderbench.harness.prepare import prepare
 from loaderbench.harness.protocol import forking
 from loaderbench.results import gate, units
+from loaderbench.results.samples import StepSamples
 from loaderbench.results.schema import RunResult
 from loaderbench.results.store import load, save
 from loaderbench.scenarios import suite as suites
@@ -149,19 +150,53 @@ def measure(a: argparse.Namespace, levels: tuple[int, ...]) -> None:
         print(f"{kind} {i}: {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
 
 
-def pairs(out: Path, levels: tuple[int, ...]) -> dict[str, list[tuple[RunResult, RunResult]]]:
-    """A/A pairs (A vs A2, and every CLI job) and detection pairs per level."""
+def rounds_of(run: RunResult) -> int:
+    """The job's rounds: its scenarios' most repeats."""
+    return max((len(gate.by_repeat(s.steps)) for s in run.scenarios if s.ok), default=0)
+
+
+def first_rounds(run: RunResult, n: int) -> RunResult:
+    """`run` as if its job had stopped after `n` rounds (the Williams square is complete
+    every 4 rounds, so 12 of 16 rounds are a balanced 12-round job)."""
+    def cut(steps: StepSamples) -> StepSamples:
+        keep = [i for i, r in enumerate(steps.repeat) if r < n]
+        return replace(steps, **{f.name: tuple(getattr(steps, f.name)[i] for i in keep)
+                                 for f in fields(steps) if len(getattr(steps, f.name))})
+    return replace(run, scenarios=tuple(replace(s, steps=cut(s.steps)) for s in run.scenarios))
+
+
+def pairs(out: Path, levels: tuple[int, ...], n: int | None = None
+          ) -> dict[str, list[tuple[RunResult, RunResult]]]:
+    """A/A pairs (A vs A2, and every CLI job) and detection pairs per level; with `n`, the
+    first n rounds of the jobs that ran at least n (the others are left out)."""
+    def take(*runs: RunResult) -> tuple[RunResult, ...] | None:
+        if n is None:
+            return runs
+        return None if rounds_of(runs[0]) < n else tuple(first_rounds(r, n) for r in runs)
+
     found: dict[str, list[tuple[RunResult, RunResult]]] = {"aa": []}
     for path in sorted(out.glob("cli*-base.json")):
-        found["aa"].append((load(path), load(path.with_name(path.name.replace("base", "cur")))))
+        got = take(load(path), load(path.with_name(path.name.replace("base", "cur"))))
+        found["aa"] += [got] if got else []
     for path in sorted(out.glob("job*-A.json")):
         base = load(path)
         for other in sorted(out.glob(path.name.replace("-A.json", "-*.json"))):
             arm = other.stem.split("-")[1]
             key = "aa" if arm == "A2" else arm[1:] if arm.startswith("S") else None
-            if key is not None:
-                found.setdefault(key, []).append((base, load(other)))
+            got = take(base, load(other)) if key is not None else None
+            if got:
+                found.setdefault(key, []).append(got)
     return found
+
+
+def injected(out: Path) -> str:
+    """What the slowed arms injected per scenario (--realize scales them)."""
+    arm = next(iter(sorted(out.glob(f"job*-S{MAIN_LEVEL}.json"))), None)
+    if arm is None:
+        return ""
+    parts = [f"`{s.name.split()[0]}` {s.scenario.get('slowdown', 0) * 100:.1f} %"
+             for s in load(arm).scenarios if isinstance(s.scenario, dict)]
+    return f"The S{MAIN_LEVEL} arms injected: {', '.join(parts)} (other levels in proportion)."
 
 
 def tally(pairs: list[tuple[RunResult, RunResult]], threshold: float, level: float
@@ -193,31 +228,30 @@ def table(found: dict, threshold: float, levels: list[str], level: float
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), shares
 
 
-def report(out: Path, levels: tuple[int, ...], thresholds: list[float]) -> str:
-    found = pairs(out, levels)
+def report(out: Path, levels: tuple[int, ...], thresholds: list[float],
+           round_counts: list[int | None]) -> str:
     cli = sorted(load(p).tool["job_s"] for p in out.glob("cli*-cur.json"))
     job_s = cli[len(cli) // 2] if cli else None
     jobs = sorted(out.glob("job*-A.json"))
     env = load(jobs[0]).env if jobs else {}
     loads = sorted(load(p).tool.get("load", 0.0) for p in [*jobs, *out.glob("cli*-cur.json")])
-    shown = sorted({k for k in found if k != "aa"}, key=int)
     head = [f"# Paired gate power on {env.get('cpu', '?')}, {env.get('cores_usable', '?')} "
             "cores", "", f"`python3 benchmarks/gate_power_paired.py`: {len(jobs)} four-arm jobs "
             f"and {len(cli)} CLI jobs (`run --suite ci --fork-server --baseline-out`, A/A), "
             f"CLI job {', '.join(f'{s:.0f} s' for s in cli) or '-'}; 1-minute load at the end "
-            f"of each job {loads[0] if loads else 0:.1f} to {loads[-1] if loads else 0:.1f}.",
-            "", "caught: share of pairs judged `slower`; (noisy): share judged `noisy`; "
-            "measured: median change of mean step time over the pairs.", ""]
+            f"of each job {loads[0] if loads else 0:.1f} to {loads[-1] if loads else 0:.1f}. "
+            + injected(out), "", "caught: share of pairs judged `slower`; (noisy): share "
+            "judged `noisy`; measured: median change of mean step time over the pairs.", ""]
     body = []
-    for t in thresholds:
-        text, shares = table(found, t, shown, units.PAIRED_LEVEL)
-        body += [f"## gate --threshold {t * 100:g}% (paired interval {units.PAIRED_LEVEL:.0%}, "
-                 "the gate's: each bound a one-sided 95% test)", "", text, "",
-                 *(f"- {goals(shares, job_s, n)}" for n in ("pass", "fail")), ""]
-        text, shares = table(found, t, shown, 0.95)
-        body += ["The same pairs with a 95% paired interval (each bound one-sided 97.5%):",
-                 "", text, "", *(f"- {goals(shares, job_s, n)}" for n in ("pass", "fail")),
-                 ""]
+    for n in round_counts:
+        found = pairs(out, levels, n)
+        shown = sorted({k for k in found if k != "aa"}, key=int)
+        for t in thresholds:
+            text, shares = table(found, t, shown, units.PAIRED_LEVEL)
+            body += [f"## {f'{n} rounds, ' if n else ''}gate --threshold {t * 100:g}% (paired "
+                     f"interval {units.PAIRED_LEVEL:.0%}, the gate's: each bound a one-sided "
+                     "95% test)", "", text, "",
+                     *(f"- {goals(shares, job_s, p)}" for p in ("pass", "fail")), ""]
     return "\n".join(head + body)
 
 
@@ -245,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--thresholds", default="5,10", help="gate thresholds in percent")
     p.add_argument("--budget-s", type=float, default=4800.0, help="stop measuring after this")
     p.add_argument("--report-only", action="store_true", help="make the table from DIR only")
+    p.add_argument("--rounds", default="", help="tables for the first N rounds of the jobs "
+                   "that ran N or more, e.g. 12,16 (default: all rounds)")
     p.add_argument("--realize", type=Path, default=None, metavar="ROUNDS_JSON",
                    help="scale each scenario's injection by what an earlier measurement's "
                         "S15 arms showed, so that 15%% shows as 15%%")
@@ -253,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
         measure(a, levels)
-    text = report(a.out, levels, [float(x) / 100 for x in a.thresholds.split(",")])
+    counts = [int(x) for x in a.rounds.split(",")] if a.rounds else [None]
+    text = report(a.out, levels, [float(x) / 100 for x in a.thresholds.split(",")], counts)
     (a.out / "gate_power_paired.md").write_text(text + "\n")
     (a.out / "rounds.json").write_text(json.dumps(rounds(a.out), indent=1) + "\n")
     print(text)
