@@ -165,28 +165,30 @@ def first_rounds(run: RunResult, n: int) -> RunResult:
     return replace(run, scenarios=tuple(replace(s, steps=cut(s.steps)) for s in run.scenarios))
 
 
-def pairs(out: Path, levels: tuple[int, ...], n: int | None = None
-          ) -> dict[str, list[tuple[RunResult, RunResult]]]:
-    """A/A pairs (A vs A2, and every CLI job) and detection pairs per level; with `n`, the
-    first n rounds of the jobs that ran at least n (the others are left out)."""
-    def take(*runs: RunResult) -> tuple[RunResult, ...] | None:
-        if n is None:
-            return runs
-        return None if rounds_of(runs[0]) < n else tuple(first_rounds(r, n) for r in runs)
+Pairs = dict[str, list[tuple[RunResult, RunResult]]]
 
-    found: dict[str, list[tuple[RunResult, RunResult]]] = {"aa": []}
+
+def pairs(out: Path, levels: tuple[int, ...]) -> Pairs:
+    """A/A pairs (A vs A2, and every CLI job) and detection pairs per level."""
+    found: Pairs = {"aa": []}
     for path in sorted(out.glob("cli*-base.json")):
-        got = take(load(path), load(path.with_name(path.name.replace("base", "cur"))))
-        found["aa"] += [got] if got else []
+        found["aa"].append((load(path), load(path.with_name(path.name.replace("base", "cur")))))
     for path in sorted(out.glob("job*-A.json")):
         base = load(path)
         for other in sorted(out.glob(path.name.replace("-A.json", "-*.json"))):
             arm = other.stem.split("-")[1]
             key = "aa" if arm == "A2" else arm[1:] if arm.startswith("S") else None
-            got = take(base, load(other)) if key is not None else None
-            if got:
-                found.setdefault(key, []).append(got)
+            if key is not None:
+                found.setdefault(key, []).append((base, load(other)))
     return found
+
+
+def within(found: Pairs, n: int | None) -> Pairs:
+    """The pairs' first `n` rounds, of the jobs that ran at least n (the others left out)."""
+    if n is None:
+        return found
+    return {key: [(first_rounds(b, n), first_rounds(c, n)) for b, c in got
+                  if rounds_of(b) >= n] for key, got in found.items()}
 
 
 def injected(out: Path) -> str:
@@ -243,8 +245,9 @@ def report(out: Path, levels: tuple[int, ...], thresholds: list[float],
             + injected(out), "", "caught: share of pairs judged `slower`; (noisy): share "
             "judged `noisy`; measured: median change of mean step time over the pairs.", ""]
     body = []
+    every = pairs(out, levels)
     for n in round_counts:
-        found = pairs(out, levels, n)
+        found = within(every, n)
         shown = sorted({k for k in found if k != "aa"}, key=int)
         for t in thresholds:
             text, shares = table(found, t, shown, units.PAIRED_LEVEL)

@@ -164,7 +164,6 @@ class Checker:
         self._index = RowIndex(self.source)
         self._mask = self.stride - 1
         self._expected = self._index.kept() if self.covers_dataset else None
-        self._reset_sample()
 
     @property
     def stride(self) -> int:
@@ -172,8 +171,9 @@ class Checker:
         return 1 << max(0, (self.source.rows // VALUE_SAMPLE).bit_length() - 1)
 
     def _reset_sample(self) -> None:
-        """Every row of the value sample wanted again (only those positions are ever read)."""
-        if not self.check_values:
+        """Every row of the value sample wanted again (only those positions are ever read);
+        nothing before the first batch has set the sample's density (_choose_factor)."""
+        if not self.check_values or self._factor is None:
             return
         if self._wanted is None:
             self._wanted = np.zeros(self.source.rows, dtype=bool)
@@ -202,16 +202,15 @@ class Checker:
 
     def _read(self, host: HostBatch) -> None:
         ids = host.ids
-        rows = len(ids)
         at = self._index(ids)
         if at.view(np.uint64).max() >= self.source.rows:  # a negative one too, in one pass
             self.contract = _range_error(ids, self._index)
             return
         if self.covers_dataset:
             self._record(at)
-        if self._wanted is not None:
+        if self.check_values:
             if self._factor is None:
-                self._choose_factor(rows)
+                self._choose_factor(len(ids))
             if self._factor == 1 or self._draw() < self._chance:
                 self._sample_values(host, at)
             else:
@@ -222,7 +221,6 @@ class Checker:
         factor = sample_factor(self.source.rows, batch_rows, self.stride)
         self._factor, self._chance = factor, 1.0 / factor
         self._mask = self.stride // factor - 1
-        self._wanted = None
         self._reset_sample()
 
     def _record(self, at: np.ndarray) -> None:

@@ -26,6 +26,11 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def n_classes(n: int | None) -> str:
+    """`1 class`, `3 classes`."""
+    return f"{n} class{'' if n == 1 else 'es'}"
+
+
 def share(value: float | None) -> str:
     """A fraction as a whole percentage."""
     return "-" if value is None else f"{value:.0%}"

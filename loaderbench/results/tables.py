@@ -11,7 +11,17 @@ from collections.abc import Sequence
 
 from loaderbench.errors import UsageError
 from loaderbench.results.ceilings import scenario_marks
-from loaderbench.results.columns import DEVICE, FIGURES, SCENARIO, Cell, Column, aligns, cells, fmt
+from loaderbench.results.columns import (
+    DEVICE,
+    FIGURES,
+    SCENARIO,
+    Cell,
+    Column,
+    aligns,
+    cells,
+    fmt,
+    n_classes,
+)
 from loaderbench.results.columns import headers as headers_of
 from loaderbench.results.formats import table
 from loaderbench.results.ranks import rank_note
@@ -111,8 +121,7 @@ def data_note(dataset: dict) -> list[str]:
     if "task" not in dataset:
         return []
     task = dataset["task"]
-    n = dataset.get("outputs")
-    what = f"{n} class{'es' if n != 1 else ''}" if task == "classification" else "MSE head"
+    what = n_classes(dataset.get("outputs")) if task == "classification" else "MSE head"
     dropped = dataset.get("dropped_null_labels") or 0
     drop = f"; {dropped:,} rows with a null label dropped" if dropped else ""
     return [f"data: {dataset.get('rows', 0):,} rows; label {dataset['label']!r}: {task} "

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from loaderbench.errors import UsageError
+from loaderbench.results.columns import n_classes
 
 MAX_CLASSES = 10_000
 
@@ -52,8 +53,7 @@ class TargetCoding:
         if self.task == "regression":
             return f"regression, range {self.low:g} .. {self.high:g}"
         shown = ", ".join(map(str, self.classes[:8])) + (", ..." if len(self.classes) > 8 else "")
-        n = len(self.classes)
-        return f"classification, {n} class{'es' if n != 1 else ''} ({shown})"
+        return f"classification, {n_classes(len(self.classes))} ({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "classes": list(self.classes), "kind": self.kind,
