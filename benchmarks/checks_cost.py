@@ -72,6 +72,7 @@ def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
 
     host = [checker._mirror(b) for b in batches]
     at = [checker._index(h.ids) for h in host]
+    checker._choose_factor(len(at[0]))  # as at the first batch
     steps = {
         "contract (shapes, dtypes)": lambda i: contract_error(batches[i], checker._n_features,
                                                               checker._target),
@@ -79,7 +80,8 @@ def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
         "row positions (RowIndex)": lambda i: checker._index(host[i].ids),
         "range (one unsigned max)": lambda i: at[i].view(np.uint64).max(),
         "coverage (mark rows seen)": lambda i: checker._record(at[i]),
-        "value sample (find, keep)": lambda i: checker._sample_values(host[i], at[i]),
+        "value sample (a drawn batch)": lambda i: checker._sample_values(host[i], at[i]),
+        "first row (every batch)": lambda i: checker._first.add(host[i]),
         "all of observe": lambda i: checker.observe(batches[i]),
     }
     rows = []

@@ -11,9 +11,11 @@
 # PART 3: the check run: GPU tests of the checks and arrow-shm, the checks' cost per batch,
 #         the fed-check suite (arrow-shm workers=8 vs the yardstick, both loops), and part 2
 #         with a 10-epoch step-none run beside the 3-epoch one
+# PART 4: part 3 with stream-16's grid of slots and the workers' niceness, run again over 40
+#         epochs (start-up amortised) instead of 10
 # Each step has its own time limit; a suite cut short keeps its finished scenarios.
 set -uo pipefail
-part=${1:?PART (1, 2 or 3)}
+part=${1:?PART (1, 2, 3 or 4)}
 out=${2:?OUT_DIR}
 mkdir -p "$out"
 source "$(dirname "$0")/limited.sh"  # run LIMIT_S LOG COMMAND..., $failed, the cache
@@ -50,9 +52,26 @@ case "$part" in
     run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
       --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
     ;;
+  4)
+    python3 -m loaderbench env > "$out/env.json"
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
+    run 80 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu \
+      tests/gpu/test_cuda.py tests/gpu/test_loaders_cuda.py -k "checks or values or shm"
+    run 150 "$out/fed-check.txt" python3 -m loaderbench run --quiet --no-calibrate --details \
+      --scaling --suite benchmarks/suites/fed-check.toml --out "$out/h200-fed-check.json"
+    run 50 "$out/checks-cost-cpu.txt" python3 benchmarks/checks_cost.py --device cpu \
+      --rows 1600000 --parts
+    run 110 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
+      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
+    run 100 "$out/stream-16-long.txt" python3 -m loaderbench run --quiet --details --scaling \
+      --suite benchmarks/suites/stream-16.toml --loaders arrow-shm --epochs 40 \
+      --out "$out/h200-stream-16-40epochs.json"
+    run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
+      --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
+    ;;
   1) ;;
   *)
-    echo "PART must be 1, 2, 3 or all" >&2
+    echo "PART must be 1, 2, 3, 4 or all" >&2
     exit 2
     ;;
 esac

@@ -78,6 +78,29 @@ class HostBatch:
         return f.numpy() if isinstance(f, torch.Tensor) else f
 
 
+class FirstRows:
+    """The first row of every batch, written into arrays grown by doubling: a row's copy a
+    batch, with no array made per batch."""
+
+    def __init__(self, n_features: int, target: np.dtype | str) -> None:
+        self.n = 0
+        self.ids = np.empty(64, dtype=np.int64)
+        self.x = np.empty((64, n_features), dtype=np.float32)
+        self.y = np.empty(64, dtype=target)
+
+    def add(self, host: HostBatch) -> None:
+        n = self.n
+        if n == len(self.ids):
+            self.ids, self.x, self.y = (np.concatenate([a, np.empty_like(a)])
+                                        for a in (self.ids, self.x, self.y))
+        self.ids[n], self.x[n], self.y[n] = host.ids[0], host.features[0], host.targets[0]
+        self.n = n + 1
+
+    def kept(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = self.n
+        return self.ids[:n], self.x[:n], self.y[:n]
+
+
 class Pending:
     """A batch's copy to the host, queued on the GPU: `wait()` gives it once it has landed."""
 
@@ -164,6 +187,7 @@ class Checker:
         self._index = RowIndex(self.source)
         self._mask = self.stride - 1
         self._expected = self._index.kept() if self.covers_dataset else None
+        self._first = FirstRows(self._n_features, self.source.target.dtype)
 
     @property
     def stride(self) -> int:
@@ -211,10 +235,9 @@ class Checker:
         if self.check_values:
             if self._factor is None:
                 self._choose_factor(len(ids))
+            self._first.add(host)
             if self._factor == 1 or self._draw() < self._chance:
                 self._sample_values(host, at)
-            else:
-                self._keep_first(host)
 
     def _choose_factor(self, batch_rows: int) -> None:
         """At the first batch: 1 batch in `factor` holds the sample, `factor` times denser."""
@@ -231,9 +254,9 @@ class Checker:
         self._seen[at] = True
 
     def _sample_values(self, host: HostBatch, at: np.ndarray) -> None:
-        """Keep the batch's first row and its rows of the value sample not yet kept this
-        epoch. The sample's rows are found arithmetically (a bitwise and over the batch): a
-        lookup per row in a table the size of the data misses the cache on large data."""
+        """Keep the batch's rows of the value sample not yet kept this epoch (its first row
+        is kept apart). The sample's rows are found arithmetically (a bitwise and over the
+        batch): a lookup per row in a table the size of the data misses the cache on large data."""
         picked = np.flatnonzero((at & self._mask) == 0)  # `at` is in range (_read)
         if picked.size:
             pos = at[picked]
@@ -241,14 +264,10 @@ class Checker:
             if not fresh.all():
                 picked, pos = picked[fresh], pos[fresh]
             self._wanted[pos] = False
-        if not picked.size or picked[0] != 0:
-            picked = np.concatenate(([0], picked))
-        self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
-
-    def _keep_first(self, host: HostBatch) -> None:
-        """Keep the batch's first row (a batch not drawn for the sample)."""
-        self._chunks.append((host.ids[:1].copy(), host.features[:1].copy(),
-                             host.targets[:1].copy()))
+            if picked.size and picked[0] == 0:  # kept as the batch's first row
+                picked = picked[1:]
+        if picked.size:
+            self._chunks.append((host.ids[picked], host.features[picked], host.targets[picked]))
 
     def close_epoch(self) -> None:
         """Read the epoch's queued CUDA batch; reset the value sample for the next epoch."""
@@ -289,11 +308,10 @@ class Checker:
         self.flush()  # a batch still queued at the end holds sampled rows too
         if not self.check_values:
             return ValueCheck.SKIPPED, 0, None
-        if self.contract is not None or not self._chunks:
+        if self.contract is not None or not self._first.n:
             return ValueCheck.NOT_CHECKED, 0, None
-        got_ids = np.concatenate([c[0] for c in self._chunks])
-        got_x = np.concatenate([c[1] for c in self._chunks])
-        got_y = np.concatenate([c[2] for c in self._chunks])
+        kept = [self._first.kept(), *self._chunks]
+        got_ids, got_x, got_y = (np.concatenate([c[i] for c in kept]) for i in range(3))
         ids = np.unique(got_ids)
         ref_x, ref_y = reference_rows(self.source, self.preprocessor, ids)
         at = np.searchsorted(ids, got_ids)

@@ -23,6 +23,10 @@ Options:
   workers       forked converter processes; each reads fragments w, w + workers, ... of the
                 epoch's order. Each gets cores // workers threads of PyArrow's pool.
   slots         batches in shared memory: how far the workers may run ahead of the consumer.
+                A fragment spans several batches, so with many workers few slots leave most
+                of them waiting for the consumer (`report --scaling` shows it).
+  nice          added to each worker's niceness: when the workers would take every core, the
+                consumer's own Python (the training loop, the checks) keeps its core.
   chunk_rows, use_threads, threads, memo_entries   as `arrow-native`, inside each worker.
   pin_memory    page-lock the slots when the target is CUDA (n/a elsewhere).
   shuffle, shuffle_files, drop_last   as `arrow-native` (drop_last drops each epoch's final
@@ -68,6 +72,7 @@ class ArrowShmOptions(ArrowConversionOptions):
     threads: int = 0  # in each worker (its minimum, 0, comes from ArrowConversionOptions)
     workers: int = option(4, minimum=1, help="forked converter processes")
     slots: int = option(16, minimum=2, help="batch slots in shared memory")
+    nice: int = option(0, minimum=0, help="added to each worker's niceness (Unix)")
 
     def converter_options(self) -> ArrowNativeOptions:
         return ArrowNativeOptions(batch_size=self.batch_size, chunk_rows=self.chunk_rows,
@@ -90,10 +95,13 @@ def usable_cores() -> int:
 
 
 def _make_source(pieces: Pieces, options: ArrowShmOptions):
-    """In the worker: PyArrow's pool sized to this worker's share of the cores."""
+    """In the worker: PyArrow's pool sized to this worker's share of the cores, at the
+    worker's niceness."""
     import pyarrow as pa
 
     pa.set_cpu_count(max(1, usable_cores() // options.workers))
+    if options.nice and hasattr(os, "nice"):
+        os.nice(options.nice)
     return ChunkSource(pieces, options.converter_options())
 
 

@@ -3,6 +3,8 @@ half-way, a worker's failure reaching the consumer, and the slot lifetime."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -54,6 +56,18 @@ def test_a_batch_stays_valid_until_the_next_is_asked_for(tiny_context):
             assert np.all(np.diff(ids) == 1)  # no slot refilled while held
     finally:
         loader.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="process priorities are Unix's")
+def test_workers_run_at_the_niceness_asked_for(tiny_context):
+    loader = make(tiny_context, batch_size=64, workers=2, nice=3)
+    try:
+        next(iter(loader.epoch(0)))  # the workers have set themselves up
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        theirs = [os.getpriority(os.PRIO_PROCESS, p.pid) for p in loader.pool.procs]
+    finally:
+        loader.close()
+    assert theirs == [min(19, mine + 3)] * 2
 
 
 def test_a_worker_failure_reaches_the_consumer(tiny_context, monkeypatch):

@@ -256,7 +256,8 @@ def test_a_drawn_sample_holds_every_batchs_first_row_and_about_the_sample(
         tiny_source.rows), size=8))
     feed(checker, good)
     assert (checker.stride, checker._factor) == (16, 8)
-    kept = np.unique(np.concatenate([c[0] for c in checker._chunks]))
+    kept = np.unique(np.concatenate([*(c[0] for c in checker._chunks),
+                                     checker._first.kept()[0]]))
     firsts = {int(b.row_id[0]) for b in good}
     assert firsts <= set(kept.tolist())
     sampled = len(set(kept.tolist()) - firsts)  # expected 3000 / 16 = 187, drawn at random
