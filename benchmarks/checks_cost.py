@@ -9,7 +9,7 @@ so the queued copy has little to hide behind: the loop's own figure (`checks` in
 `report --scaling`) is the one that counts.
 
     python3 benchmarks/checks_cost.py [--device cuda] [--batch-size 4096] [--epochs 3]
-        [--rows N] [--parts]
+        [--rows N] [--order shuffled|sequential] [--parts]
 
 Prints one table (microseconds per batch, median over epochs). The features are random, so
 the value check finds mismatches: this measures cost only (tests/ check the verdicts).
@@ -36,9 +36,12 @@ from loaderbench.scenarios.dataset import DatasetSpec
 from loaderbench.scenarios.preprocess import Preprocessor
 
 
-def epoch_batches(rows: int, n_features: int, batch_size: int, device: str) -> list[Batch]:
-    """One shuffled epoch of batches already on `device` (values do not matter here)."""
-    order = torch.from_numpy(np.random.default_rng(0).permutation(rows))
+def epoch_batches(rows: int, n_features: int, batch_size: int, device: str,
+                  order: str = "shuffled") -> list[Batch]:
+    """One epoch of batches already on `device` (values do not matter here), its rows
+    shuffled or in order (as a loader that reads the files in order yields them)."""
+    order = torch.from_numpy(np.random.default_rng(0).permutation(rows) if order == "shuffled"
+                             else np.arange(rows))
     out = []
     for start in range(0, rows, batch_size):
         ids = order[start:start + batch_size]
@@ -68,18 +71,21 @@ def checks_time(checker: Checker, batches: list[Batch], epoch: int) -> float:
 
 def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
     """Microseconds per batch of each part of a CPU batch's checks, timed apart (best of 3)."""
-    from loaderbench.harness.checks import contract_error
+    from loaderbench.harness.checks import _run_of, contract_error
 
     host = [checker._mirror(b) for b in batches]
     at = [checker._index(h.ids) for h in host]
+    runs = [slice(int(a.min()), int(a.max()) + 1) for a in at]  # as if consecutive
     checker._choose_factor(len(at[0]))  # as at the first batch
     steps = {
         "contract (shapes, dtypes)": lambda i: contract_error(batches[i], checker._n_features,
                                                               checker._target),
         "to host (numpy views)": lambda i: checker._mirror(batches[i]),
         "row positions (RowIndex)": lambda i: checker._index(host[i].ids),
+        "consecutive rows? (_run_of)": lambda i: _run_of(at[i], len(checker._seen)),
         "range (one unsigned max)": lambda i: at[i].view(np.uint64).max(),
-        "coverage (mark rows seen)": lambda i: checker._record(at[i]),
+        "coverage (mark rows seen)": lambda i: checker._record(at[i], None),
+        "coverage of consecutive rows": lambda i: checker._record(at[i], runs[i]),
         "value sample (a drawn batch)": lambda i: checker._sample_values(host[i], at[i]),
         "first row (every batch)": lambda i: checker._first.add(host[i]),
         "all of observe": lambda i: checker.observe(batches[i]),
@@ -107,12 +113,15 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=4096)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--rows", type=int, help="dataset rows (default: the default dataset's)")
+    ap.add_argument("--order", choices=["shuffled", "sequential"], default="shuffled",
+                    help="the batches' rows: shuffled, or consecutive rows in order")
     ap.add_argument("--profile", action="store_true", help="print where today's checks spend")
     ap.add_argument("--parts", action="store_true", help="time each part of a CPU batch's checks")
     args = ap.parse_args()
     prepared = prepare(DatasetSpec(rows=args.rows) if args.rows else DatasetSpec())
     pre = Preprocessor.load(prepared.preprocessor_path)
-    batches = epoch_batches(prepared.source.rows, pre.n_features, args.batch_size, args.device)
+    batches = epoch_batches(prepared.source.rows, pre.n_features, args.batch_size, args.device,
+                            args.order)
     runs = {"now: the whole batch's copy queued, read one batch later (no sync)":
             Checker(prepared.source, pre)}
     if args.device == "cuda":
@@ -135,10 +144,10 @@ def main() -> int:
     if args.parts:
         print(tabulate(parts(Checker(prepared.source, pre),
                              epoch_batches(prepared.source.rows, pre.n_features,
-                                           args.batch_size, "cpu")),
+                                           args.batch_size, "cpu", args.order)),
                        headers=["part of the checks (cpu batch)", "us per batch"],
                        tablefmt="github"))
-    print(f"{args.device}, batch {args.batch_size} x {pre.n_features} features, "
+    print(f"{args.device}, {args.order} rows, batch {args.batch_size} x {pre.n_features} features, "
           f"{prepared.source.rows:,} rows, {len(batches)} batches an epoch")
     print(tabulate(rows, headers=["checks per batch (epoch end included)", "us"],
                    tablefmt="github"))

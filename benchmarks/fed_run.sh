@@ -13,9 +13,12 @@
 #         with a 10-epoch step-none run beside the 3-epoch one
 # PART 4: part 3 with stream-16's grid of slots and the workers' niceness, run again over 40
 #         epochs (start-up amortised) instead of 10
+# PART 5: the checks alone (per batch, rows shuffled and in order) and in arrow-shm's loop
+#         against the same loop without them (benchmarks/checks_in_loop.py); part 4's
+#         stream-16 runs again
 # Each step has its own time limit; a suite cut short keeps its finished scenarios.
 set -uo pipefail
-part=${1:?PART (1, 2, 3 or 4)}
+part=${1:?PART (1 to 5)}
 out=${2:?OUT_DIR}
 mkdir -p "$out"
 source "$(dirname "$0")/limited.sh"  # run LIMIT_S LOG COMMAND..., $failed, the cache
@@ -69,9 +72,25 @@ case "$part" in
     run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
       --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
     ;;
+  5)
+    python3 -m loaderbench env > "$out/env.json"
+    run 90 "$out/checks-cost-cpu.txt" python3 benchmarks/checks_cost.py --device cpu \
+      --rows 1600000 --parts
+    run 40 "$out/checks-cost-cpu-seq.txt" python3 benchmarks/checks_cost.py --device cpu \
+      --rows 1600000 --parts --order sequential
+    run 60 "$out/checks-in-loop-15.txt" python3 benchmarks/checks_in_loop.py --workers 15 \
+      --slots 64 --pairs 12
+    run 60 "$out/checks-in-loop-8.txt" python3 benchmarks/checks_in_loop.py --workers 8 \
+      --slots 16 --pairs 12
+    run 110 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
+      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
+    run 100 "$out/stream-16-long.txt" python3 -m loaderbench run --quiet --details --scaling \
+      --suite benchmarks/suites/stream-16.toml --loaders arrow-shm --epochs 40 \
+      --out "$out/h200-stream-16-40epochs.json"
+    ;;
   1) ;;
   *)
-    echo "PART must be 1, 2, 3, 4 or all" >&2
+    echo "PART must be 1 to 5 or all" >&2
     exit 2
     ;;
 esac

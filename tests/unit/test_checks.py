@@ -277,3 +277,30 @@ def test_a_batch_wrong_as_a_whole_is_found_whether_drawn_or_not(tiny_source, tin
         checks, failure = checker.verdict()
         assert checks.values is ValueCheck.MISMATCH, k
         assert f"row_id {int(b.row_id[0])}" in failure
+
+
+@pytest.mark.parametrize(("at", "run"), [
+    ([4, 5, 6, 7], slice(4, 8)),      # consecutive rows in order: one slice
+    ([9], slice(9, 10)),
+    ([4, 6, 5, 7], None),             # the same rows out of order: marked row by row
+    ([4, 5, 5, 7], None),             # spans 4 rows but holds 5 twice and not 6
+    ([-1, 0, 1, 2], None),            # an id the data does not have
+    ([8, 9, 10, 11], None),           # past the data's 10 rows
+])
+def test_only_consecutive_rows_in_order_are_marked_as_one_slice(at, run):
+    from loaderbench.harness.checks import _run_of
+
+    assert _run_of(np.array(at, dtype=np.int64), 10) == run
+
+
+def test_a_duplicate_inside_a_batch_that_spans_its_length_is_counted(tiny_source, tiny_pre):
+    checker = Checker(tiny_source, tiny_pre)
+    good = list(batches_of(tiny_source, tiny_pre, np.arange(tiny_source.rows), size=8))
+    b = good[3]
+    ids = b.row_id.clone()
+    ids[5] = ids[4]  # rows 24..31 with 28 twice and 29 missing: still spans 8 rows
+    good[3] = Batch(b.features, b.target, ids)
+    feed(checker, good)
+    checks, failure = checker.verdict()
+    assert checks.duplicates == 1 and checks.epochs[0].missing == 1
+    assert failure is not None and "1 duplicate rows" in failure
