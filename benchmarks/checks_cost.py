@@ -75,7 +75,7 @@ def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
 
     host = [checker._mirror(b) for b in batches]
     at = [checker._index(h.ids) for h in host]
-    runs = [slice(int(a.min()), int(a.max()) + 1) for a in at]  # as if consecutive
+    runs = [_run_of(a, len(checker._seen)) for a in at]
     checker._choose_factor(len(at[0]))  # as at the first batch
     steps = {
         "contract (shapes, dtypes)": lambda i: contract_error(batches[i], checker._n_features,
@@ -85,7 +85,7 @@ def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
         "consecutive rows? (_run_of)": lambda i: _run_of(at[i], len(checker._seen)),
         "range (one unsigned max)": lambda i: at[i].view(np.uint64).max(),
         "coverage (mark rows seen)": lambda i: checker._record(at[i], None),
-        "coverage of consecutive rows": lambda i: checker._record(at[i], runs[i]),
+        "coverage as observe marks it": lambda i: checker._record(at[i], runs[i]),
         "value sample (a drawn batch)": lambda i: checker._sample_values(host[i], at[i]),
         "first row (every batch)": lambda i: checker._first.add(host[i]),
         "all of observe": lambda i: checker.observe(batches[i]),
