@@ -16,81 +16,101 @@
 # PART 5: the checks alone (per batch, rows shuffled and in order) and in arrow-shm's loop
 #         against the same loop without them (benchmarks/checks_in_loop.py); part 4's
 #         stream-16 runs again
+# PART 6: part 4 again (without the GPU tests and the checks' cost), with stream-2 over 6
+#         epochs too
 # Each step has its own time limit; a suite cut short keeps its finished scenarios.
 set -uo pipefail
-part=${1:?PART (1 to 5)}
+part=${1:?PART (1 to 6)}
 out=${2:?OUT_DIR}
 mkdir -p "$out"
 source "$(dirname "$0")/limited.sh"  # run LIMIT_S LOG COMMAND..., $failed, the cache
+env_and_gpu() {
+  python3 -m loaderbench env > "$out/env.json"
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
+}
+gpu_check_tests() {
+  run "$1" "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu \
+    tests/gpu/test_cuda.py tests/gpu/test_loaders_cuda.py -k "checks or values or shm"
+}
+fed_check() {
+  run 150 "$out/fed-check.txt" python3 -m loaderbench run --quiet --no-calibrate --details \
+    --scaling --suite benchmarks/suites/fed-check.toml --out "$out/h200-fed-check.json"
+}
+stream_16() {  # LIMIT_S [EPOCHS]: every loader of stream-16, or arrow-shm's over EPOCHS
+  if [ $# -gt 1 ]; then
+    run "$1" "$out/stream-16-$2epochs.txt" python3 -m loaderbench run --quiet --details \
+      --scaling --suite benchmarks/suites/stream-16.toml --loaders arrow-shm --epochs "$2" \
+      --out "$out/h200-stream-16-$2epochs.json"
+  else
+    run "$1" "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
+      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
+  fi
+}
+stream_2() {  # LIMIT_S [EPOCHS], on 2 cores
+  local name=h200-stream-2${2:+-$2epochs}
+  run "$1" "$out/$name.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
+    --scaling --suite benchmarks/suites/stream-2.toml ${2:+--epochs "$2"} --out "$out/$name.json"
+}
+checks_cost() {  # LIMIT_S NAME ARGS...
+  local limit=$1 name=$2
+  shift 2
+  run "$limit" "$out/$name.txt" python3 benchmarks/checks_cost.py --device cpu --rows 1600000 \
+    --parts "$@"
+}
+
 case "$part" in
   1|all)
-    python3 -m loaderbench env > "$out/env.json"
-    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
+    env_and_gpu
     run 70 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu -x \
       tests/gpu/test_overlap_cuda.py tests/gpu/test_loaders_cuda.py -k "shm or native or overlap"
     run 220 "$out/fed.txt" python3 -m loaderbench run --quiet --suite fed --details --scaling \
       --resume --out "$out/h200-fed.json"
     ;;&
   2|all)
-    run 125 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
-    run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
-      --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
+    stream_16 125
+    stream_2 50
     ;;
   3)
-    python3 -m loaderbench env > "$out/env.json"
-    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
-    run 90 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu \
-      tests/gpu/test_cuda.py tests/gpu/test_loaders_cuda.py -k "checks or values or shm"
+    env_and_gpu
+    gpu_check_tests 90
     run 60 "$out/checks-cost.txt" python3 benchmarks/checks_cost.py
-    run 60 "$out/checks-cost-cpu.txt" python3 benchmarks/checks_cost.py --device cpu \
-      --rows 1600000
-    run 150 "$out/fed-check.txt" python3 -m loaderbench run --quiet --no-calibrate --details \
-      --scaling --suite benchmarks/suites/fed-check.toml --out "$out/h200-fed-check.json"
-    run 125 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
-    run 60 "$out/stream-16-long.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --loaders arrow-shm --epochs 10 \
-      --out "$out/h200-stream-16-10epochs.json"
-    run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
-      --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
+    checks_cost 60 checks-cost-cpu
+    fed_check
+    stream_16 125
+    stream_16 60 10
+    stream_2 50
     ;;
   4)
-    python3 -m loaderbench env > "$out/env.json"
-    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
-    run 80 "$out/gpu-tests.log" python3 -m pytest -q -p no:cacheprovider -m gpu \
-      tests/gpu/test_cuda.py tests/gpu/test_loaders_cuda.py -k "checks or values or shm"
-    run 150 "$out/fed-check.txt" python3 -m loaderbench run --quiet --no-calibrate --details \
-      --scaling --suite benchmarks/suites/fed-check.toml --out "$out/h200-fed-check.json"
-    run 50 "$out/checks-cost-cpu.txt" python3 benchmarks/checks_cost.py --device cpu \
-      --rows 1600000 --parts
-    run 110 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
-    run 100 "$out/stream-16-long.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --loaders arrow-shm --epochs 40 \
-      --out "$out/h200-stream-16-40epochs.json"
-    run 50 "$out/stream-2.txt" taskset -c 0,1 python3 -m loaderbench run --quiet --details \
-      --scaling --suite benchmarks/suites/stream-2.toml --out "$out/h200-stream-2.json"
+    env_and_gpu
+    gpu_check_tests 80
+    fed_check
+    checks_cost 50 checks-cost-cpu
+    stream_16 110
+    stream_16 100 40
+    stream_2 50
     ;;
   5)
     python3 -m loaderbench env > "$out/env.json"
-    run 90 "$out/checks-cost-cpu.txt" python3 benchmarks/checks_cost.py --device cpu \
-      --rows 1600000 --parts
-    run 40 "$out/checks-cost-cpu-seq.txt" python3 benchmarks/checks_cost.py --device cpu \
-      --rows 1600000 --parts --order sequential
+    checks_cost 90 checks-cost-cpu
+    checks_cost 40 checks-cost-cpu-seq --order sequential
     run 60 "$out/checks-in-loop-15.txt" python3 benchmarks/checks_in_loop.py --workers 15 \
       --slots 64 --pairs 12
     run 60 "$out/checks-in-loop-8.txt" python3 benchmarks/checks_in_loop.py --workers 8 \
       --slots 16 --pairs 12
-    run 110 "$out/stream-16.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --out "$out/h200-stream-16.json"
-    run 100 "$out/stream-16-long.txt" python3 -m loaderbench run --quiet --details --scaling \
-      --suite benchmarks/suites/stream-16.toml --loaders arrow-shm --epochs 40 \
-      --out "$out/h200-stream-16-40epochs.json"
+    stream_16 110
+    stream_16 100 40
+    ;;
+  6)
+    env_and_gpu
+    fed_check
+    stream_16 110
+    stream_16 100 40
+    stream_2 50
+    stream_2 70 6
     ;;
   1) ;;
   *)
-    echo "PART must be 1 to 5 or all" >&2
+    echo "PART must be 1 to 6 or all" >&2
     exit 2
     ;;
 esac

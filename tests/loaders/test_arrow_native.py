@@ -185,6 +185,18 @@ def test_code_tables_tell_equal_sized_dictionaries_apart():
     assert again is first
 
 
+def test_memo_keys_file_orders_of_the_same_values_apart_and_equal_ones_together():
+    from loaderbench.loaders._support.arrow_columns import memo_key
+
+    a, b = pa.array(["cd", "ab", "xy"]), pa.array(["ab", "cd", "xy"])
+    assert memo_key(a) != memo_key(b)  # one length and size: before, one list to compare
+    assert memo_key(a) == memo_key(pa.array(["cd", "ab", "xy"]))
+    assert memo_key(pa.array([3, 1, 2]))[:2] == (3, pa.array([3, 1, 2]).nbytes)
+    sliced = pa.array(["zz", "cd", "ab", "xy"])[1:]  # shares a buffer holding more
+    tables = CodeTables(pa.array(["ab", "cd"]), unknown=2, null=2, memo_entries=100)
+    assert tables(sliced).tolist() == tables(a).tolist() == [1, 0, 2, 2]
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_pinned_buffers_wait_for_copies_still_queued_on_the_gpu(edge_context):

@@ -24,6 +24,7 @@ from loaderbench.scenarios.preprocess import NULL_TOKEN, Preprocessor
 from loaderbench.scenarios.rows import column_numpy
 
 CLASS_CODES = np.dtype(np.int64)
+FINGERPRINT = 32  # bytes from each end of a dictionary's values, in its memo key
 
 
 @dataclass(frozen=True)
@@ -125,21 +126,21 @@ class CodeTables:
     """One categorical column's code tables: float32 codes of each dictionary entry plus a
     last slot for null. The last dictionary is matched by identity (record batches cut from
     one row group share it); with `memo_entries`, earlier dictionaries are kept (up to that
-    many entries in all) and matched by content, so a later epoch reading the same files
-    skips the lookup: the equality check costs a compare of the bytes, the lookup a hash of
-    the whole vocabulary."""
+    many entries in all, about 15 bytes each) and matched by content (filed by `memo_key`),
+    so a later epoch reading the same files skips the lookup: the equality check costs a
+    compare of the bytes, the lookup a hash of the whole vocabulary."""
 
     def __init__(self, vocab, unknown: int, null: int, memo_entries: int = 0) -> None:
         self.vocab, self.unknown, self.null = vocab, unknown, null
         self.room = memo_entries
-        self.memo: dict[tuple[int, int], list[tuple[object, np.ndarray]]] = {}
+        self.memo: dict[tuple, list[tuple[object, np.ndarray]]] = {}
         self.last: tuple[object, np.ndarray] | None = None
 
     def __call__(self, dictionary) -> np.ndarray:
         last = self.last  # read once: another thread may replace it meanwhile
         if last is not None and last[0] is dictionary:
             return last[1]
-        key = (len(dictionary), dictionary.get_total_buffer_size())
+        key = memo_key(dictionary)
         table = next((t for d, t in self.memo.get(key, ()) if d.equals(dictionary)), None)
         if table is None:
             table = np.empty(len(dictionary) + 1, dtype=np.float32)
@@ -150,6 +151,16 @@ class CodeTables:
                 self.memo.setdefault(key, []).append((dictionary, table))
         self.last = (dictionary, table)
         return table
+
+
+def memo_key(dictionary) -> tuple:
+    """Where a dictionary's code table is filed: its length, its size and the first and last
+    bytes of its values. Row groups of one file hold the same values in different orders, of
+    one length and size; the bytes tell most orders apart, so few tables are compared."""
+    data = dictionary.buffers()[-1]
+    ends = b"" if data is None else data[:FINGERPRINT].to_pybytes() + \
+        data[max(0, data.size - FINGERPRINT):].to_pybytes()
+    return len(dictionary), dictionary.get_total_buffer_size(), ends
 
 
 def lookup(dictionary, vocab, unknown: int) -> np.ndarray:
