@@ -74,7 +74,8 @@ class ChunkConverter:
 
     def __init__(self, plan: FeaturePlan, memo_entries: int = 0) -> None:
         self.plan = plan
-        self.tables = [CodeTables(vocab, unknown, null, memo_entries)
+        room = Room(memo_entries)  # shared: the budget is the process's, not a column's
+        self.tables = [CodeTables(vocab, unknown, null, room)
                        for vocab, unknown, null in zip(plan.vocab, plan.unknown, plan.null,
                                                        strict=True)]
 
@@ -122,17 +123,31 @@ class ChunkConverter:
         np.take(table, indices.to_numpy(), out=out)
 
 
+class Room:
+    """How many more dictionary entries the memo may keep (about 15 bytes each), shared by
+    a converter's columns. Threads sharing it may overshoot by a dictionary, no more."""
+
+    def __init__(self, entries: int) -> None:
+        self.left = entries
+
+    def take(self, entries: int) -> bool:
+        if entries > self.left:
+            return False
+        self.left -= entries
+        return True
+
+
 class CodeTables:
     """One categorical column's code tables: float32 codes of each dictionary entry plus a
     last slot for null. The last dictionary is matched by identity (record batches cut from
-    one row group share it); with `memo_entries`, earlier dictionaries are kept (up to that
-    many entries in all, about 15 bytes each) and matched by content (filed by `memo_key`),
-    so a later epoch reading the same files skips the lookup: the equality check costs a
-    compare of the bytes, the lookup a hash of the whole vocabulary."""
+    one row group share it); while `room` lasts, earlier dictionaries are kept and matched
+    by content (filed by `memo_key`), so a later epoch reading the same files skips the
+    lookup: the equality check costs a compare of the bytes, the lookup a hash of the whole
+    vocabulary."""
 
-    def __init__(self, vocab, unknown: int, null: int, memo_entries: int = 0) -> None:
+    def __init__(self, vocab, unknown: int, null: int, room: Room | int = 0) -> None:
         self.vocab, self.unknown, self.null = vocab, unknown, null
-        self.room = memo_entries
+        self.room = room if isinstance(room, Room) else Room(room)
         self.memo: dict[tuple, list[tuple[object, np.ndarray]]] = {}
         self.last: tuple[object, np.ndarray] | None = None
 
@@ -146,8 +161,7 @@ class CodeTables:
             table = np.empty(len(dictionary) + 1, dtype=np.float32)
             table[:-1] = lookup(dictionary, self.vocab, self.unknown)
             table[-1] = self.null
-            if len(dictionary) <= self.room:
-                self.room -= len(dictionary)
+            if self.room.take(len(dictionary)):
                 self.memo.setdefault(key, []).append((dictionary, table))
         self.last = (dictionary, table)
         return table
