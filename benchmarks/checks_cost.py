@@ -29,7 +29,8 @@ import numpy as np
 import torch
 from tabulate import tabulate
 
-from loaderbench.harness.checks import Checker, HostBatch, HostMirror, Pending
+from loaderbench.harness.checks import Checker
+from loaderbench.harness.host_batches import HostBatch, HostMirror, Pending
 from loaderbench.harness.prepare import prepare
 from loaderbench.loaders.base import Batch
 from loaderbench.scenarios.dataset import DatasetSpec

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from loaderbench.harness.checks import Checker, HostMirror, Pending, contract_error, reference_rows
+from loaderbench.harness.checks import Checker, contract_error, reference_rows
+from loaderbench.harness.host_batches import HostMirror, Pending
 from loaderbench.loaders.base import Batch
 from loaderbench.results.records import ValueCheck
 
