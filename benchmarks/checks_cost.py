@@ -76,14 +76,14 @@ def parts(checker: Checker, batches: list[Batch]) -> list[list[str]]:
 
     host = [checker._mirror(b) for b in batches]
     at = [checker._index(h.ids) for h in host]
-    runs = [_run_of(a, len(checker._seen)) for a in at]
+    runs = [_run_of(a, checker.source.rows) for a in at]
     checker._choose_factor(len(at[0]))  # as at the first batch
     steps = {
         "contract (shapes, dtypes)": lambda i: contract_error(batches[i], checker._n_features,
                                                               checker._target),
         "to host (numpy views)": lambda i: checker._mirror(batches[i]),
         "row positions (RowIndex)": lambda i: checker._index(host[i].ids),
-        "consecutive rows? (_run_of)": lambda i: _run_of(at[i], len(checker._seen)),
+        "consecutive rows? (_run_of)": lambda i: _run_of(at[i], checker.source.rows),
         "range (one unsigned max)": lambda i: at[i].view(np.uint64).max(),
         "coverage (mark rows seen)": lambda i: checker._record(at[i], None),
         "coverage as observe marks it": lambda i: checker._record(at[i], runs[i]),

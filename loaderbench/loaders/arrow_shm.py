@@ -100,7 +100,7 @@ def _make_source(pieces: Pieces, options: ArrowShmOptions):
     import pyarrow as pa
 
     pa.set_cpu_count(max(1, usable_cores() // options.workers))
-    if options.nice and hasattr(os, "nice"):
+    if options.nice:  # fork, which arrow-shm needs, means Unix: os.nice is there
         os.nice(options.nice)
     return ChunkSource(pieces, options.converter_options())
 

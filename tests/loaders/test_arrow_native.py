@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from loaderbench.errors import UsageError
-from loaderbench.loaders._support.arrow_columns import BatchRing, CodeTables, fill_batches
+from loaderbench.loaders._support.arrow_columns import BatchRing, CodeTables, Room, fill_batches
 from loaderbench.loaders._support.chunks import Chunk
 from loaderbench.loaders.arrow_native import ArrowNativeLoader, ArrowNativeOptions
 from loaderbench.loaders.base import LoaderContext
@@ -177,7 +177,7 @@ def test_fill_batches_cuts_exact_batches_across_chunks():
 
 def test_code_tables_tell_equal_sized_dictionaries_apart():
     vocab = pa.array(["ab", "cd"])
-    tables = CodeTables(vocab, unknown=2, null=2, room=100)
+    tables = CodeTables(vocab, unknown=2, null=2, room=Room(100))
     first = tables(pa.array(["cd", "ab", "xy"]))
     other = tables(pa.array(["ab", "cd", "xy"]))  # same length and bytes, other content
     again = tables(pa.array(["cd", "ab", "xy"]))  # equal content, a new object: memo hit
@@ -193,7 +193,7 @@ def test_memo_keys_file_orders_of_the_same_values_apart_and_equal_ones_together(
     assert memo_key(a) == memo_key(pa.array(["cd", "ab", "xy"]))
     assert memo_key(pa.array([3, 1, 2]))[:2] == (3, pa.array([3, 1, 2]).nbytes)
     sliced = pa.array(["zz", "cd", "ab", "xy"])[1:]  # shares a buffer holding more
-    tables = CodeTables(pa.array(["ab", "cd"]), unknown=2, null=2, room=100)
+    tables = CodeTables(pa.array(["ab", "cd"]), unknown=2, null=2, room=Room(100))
     assert tables(sliced).tolist() == tables(a).tolist() == [1, 0, 2, 2]
 
 
@@ -239,8 +239,6 @@ def test_bad_options_are_usage_errors(table, words):
 
 
 def test_the_memos_room_is_shared_by_every_column():
-    from loaderbench.loaders._support.arrow_columns import Room
-
     room = Room(5)
     first = CodeTables(pa.array(["ab", "cd"]), unknown=2, null=2, room=room)
     second = CodeTables(pa.array(["ab", "cd"]), unknown=2, null=2, room=room)

@@ -145,9 +145,9 @@ class CodeTables:
     lookup: the equality check costs a compare of the bytes, the lookup a hash of the whole
     vocabulary."""
 
-    def __init__(self, vocab, unknown: int, null: int, room: Room | int = 0) -> None:
+    def __init__(self, vocab, unknown: int, null: int, room: Room) -> None:
         self.vocab, self.unknown, self.null = vocab, unknown, null
-        self.room = room if isinstance(room, Room) else Room(room)
+        self.room = room
         self.memo: dict[tuple, list[tuple[object, np.ndarray]]] = {}
         self.last: tuple[object, np.ndarray] | None = None
 
